@@ -1,0 +1,57 @@
+import { join, resolve } from "node:path";
+
+/** Everything the server reads from its environment. */
+export interface KmsConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly rootKeyFile: string;
+  /** Served regions; the first is the default for requests without x-kms-region. */
+  readonly regions: readonly string[];
+  readonly accountId: string;
+  readonly partition: string;
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  readonly logLevel: string;
+}
+
+/** The defaults of a fresh installation: loopback only, data in ./data, two regions. */
+export const defaults = {
+  host: "127.0.0.1",
+  port: 8080,
+  dataDir: "data",
+  regions: "us-east-1,eu-west-1",
+  accountId: "111122223333",
+  partition: "aws",
+  logLevel: "info",
+} as const;
+
+const REGION = /^[a-z]{2,}(?:-[a-z0-9]+)+$/;
+
+/** Reads and checks the KMS_* variables; a bad value stops the server with a message that names it. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): KmsConfig {
+  const port = Number(env.KMS_PORT ?? defaults.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`KMS_PORT must be a port number, got ${env.KMS_PORT}`);
+  const regions = (env.KMS_REGIONS ?? defaults.regions).split(",").map((r) => r.trim()).filter((r) => r !== "");
+  if (regions.length === 0) throw new Error("KMS_REGIONS must name at least one region");
+  for (const r of regions) if (!REGION.test(r)) throw new Error(`KMS_REGIONS: ${JSON.stringify(r)} is not a region name like us-east-1`);
+  if (new Set(regions).size !== regions.length) throw new Error("KMS_REGIONS names a region twice");
+  const accountId = env.KMS_ACCOUNT_ID ?? defaults.accountId;
+  if (!/^\d{12}$/.test(accountId)) throw new Error(`KMS_ACCOUNT_ID must be 12 digits, got ${accountId}`);
+  const partition = env.KMS_PARTITION ?? defaults.partition;
+  if (!/^[a-z][a-z-]*$/.test(partition)) throw new Error(`KMS_PARTITION must be lowercase letters and dashes, got ${partition}`);
+  const dataDir = resolve(env.KMS_DATA_DIR ?? defaults.dataDir);
+  const certFile = env.KMS_TLS_CERT;
+  const keyFile = env.KMS_TLS_KEY;
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new Error("KMS_TLS_CERT and KMS_TLS_KEY go together");
+  return {
+    host: env.KMS_HOST ?? defaults.host,
+    port,
+    dataDir,
+    rootKeyFile: resolve(env.KMS_ROOT_KEY_FILE ?? join(dataDir, "root-key")),
+    regions,
+    accountId,
+    partition,
+    ...(certFile !== undefined && keyFile !== undefined ? { tls: { certFile, keyFile } } : {}),
+    logLevel: env.KMS_LOG_LEVEL ?? defaults.logLevel,
+  };
+}

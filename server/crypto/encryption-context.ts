@@ -1,0 +1,29 @@
+/** The encryption context: a string map bound to a ciphertext as associated data. */
+export type EncryptionContext = Readonly<Record<string, string>>;
+
+/**
+ * The canonical bytes of an encryption context, so that the same pairs in any order give the
+ * same associated data: a uint16 count, then per pair (sorted by the key's UTF-8 bytes) a
+ * uint16-length-prefixed key and value.
+ */
+export function encodeEncryptionContext(context: EncryptionContext): Buffer {
+  const pairs = Object.entries(context).map(([k, v]) => [Buffer.from(k, "utf8"), Buffer.from(v, "utf8")] as const);
+  pairs.sort((a, b) => Buffer.compare(a[0], b[0]));
+  const parts: Buffer[] = [u16(pairs.length)];
+  for (const [k, v] of pairs) parts.push(u16(k.length), k, u16(v.length), v);
+  return Buffer.concat(parts);
+}
+
+/** The size of the canonical encoding, for the limit check. */
+export function encodedContextSize(context: EncryptionContext): number {
+  let size = 2;
+  for (const [k, v] of Object.entries(context)) size += 4 + Buffer.byteLength(k, "utf8") + Buffer.byteLength(v, "utf8");
+  return size;
+}
+
+function u16(n: number): Buffer {
+  if (n > 0xffff) throw new RangeError("encryption context part longer than 65535 bytes");
+  const b = Buffer.alloc(2);
+  b.writeUInt16BE(n);
+  return b;
+}

@@ -1,0 +1,53 @@
+/** AWS key state names, as AWS spells them. */
+export type KeyStateName =
+  | "Creating" | "Enabled" | "Disabled" | "PendingDeletion" | "PendingImport" | "PendingReplicaDeletion" | "Unavailable" | "Updating";
+
+/** A tag as stored. */
+export interface TagRecord {
+  readonly key: string;
+  readonly value: string;
+}
+
+/**
+ * A key as the keyring stores it: metadata only. Key material lives in KeyVersionRecords,
+ * wrapped under the root key. Enum-like fields hold the AWS names (SYMMETRIC_DEFAULT, ...).
+ */
+export interface KeyRecord {
+  readonly keyId: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly creationDate: number;
+  readonly description: string;
+  readonly keySpec: string;
+  readonly keyUsage: string;
+  readonly origin: string;
+  readonly keyManager: "CUSTOMER" | "AWS";
+  readonly keyState: KeyStateName;
+  readonly deletionDate?: number;
+  readonly pendingWindowInDays?: number;
+  readonly multiRegion: boolean;
+  /** The version that encrypts new ciphertexts. */
+  readonly currentVersion: number;
+  /** The key_material_id of the current version, kept here so DescribeKey needs one read. */
+  readonly currentKeyMaterialId: string;
+  readonly policy: string;
+  readonly tags: readonly TagRecord[];
+}
+
+/** One version of a key's material, wrapped under the root key (base64). */
+export interface KeyVersionRecord {
+  readonly keyId: string;
+  readonly version: number;
+  /** The public id of this material (64 hex digits), reported as key_material_id. */
+  readonly keyMaterialId: string;
+  readonly wrappedMaterial: string;
+  readonly createdAt: number;
+}
+
+/** An alias as stored. */
+export interface AliasRecord {
+  readonly aliasName: string;
+  readonly targetKeyId: string;
+  readonly creationDate: number;
+  readonly lastUpdatedDate: number;
+}

@@ -1,0 +1,18 @@
+/** The limits of AWS KMS that this server enforces (../docs/limits in README). */
+export const limits = {
+  plaintextBytes: { min: 1, max: 4096 },
+  ciphertextBlobBytes: { min: 1, max: 6144 },
+  numberOfBytes: { min: 1, max: 1024 },
+  descriptionChars: 8192,
+  /** Canonical encoded size of an encryption context. */
+  encryptionContextBytes: 8192,
+  listLimit: { min: 1, max: 1000, default: 100 },
+  markerChars: 1024,
+  pendingWindowInDays: { min: 7, max: 30, default: 30 },
+  aliasNameChars: 256,
+  aliasesPerKey: 50,
+  keyPolicyBytes: 32768,
+  tagsPerKey: 50,
+  tagKeyChars: { min: 1, max: 128 },
+  tagValueChars: { min: 0, max: 256 },
+} as const;

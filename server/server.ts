@@ -1,0 +1,77 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createContextValues } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Logger } from "pino";
+import { KeyManagementService } from "../gen/kms/v1/key_management_service_pb.js";
+import type { KmsConfig } from "./config.js";
+import { clockKey, type Clock } from "./context.js";
+import type { Region } from "./domain/region.js";
+import { createErrorMappingInterceptor } from "./interceptors/error-mapping.js";
+import { createRegionInterceptor } from "./interceptors/region.js";
+import { createRequestContextInterceptor } from "./interceptors/request-context.js";
+import { createLogger } from "./logger.js";
+import { checkRootKey, loadOrCreateRootKey } from "./root-key.js";
+import { keyManagementService } from "./services/key-management-service.js";
+import { Keyring } from "./store/keyring.js";
+import { LevelRootStore } from "./store/level-store.js";
+import { createHttpListener } from "./transport/http-listener.js";
+
+/** A running server. */
+export interface KmsServer {
+  /** The base URL clients use, e.g. http://127.0.0.1:8080. */
+  readonly url: string;
+  readonly port: number;
+  /** Graceful shutdown: stop accepting, finish in-flight calls, close LevelDB. */
+  close(): Promise<void>;
+}
+
+/** What a test or an embedding program may replace. */
+export interface KmsServerOptions {
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+}
+
+/** Opens the store, loads the root key, and serves the KMS on the configured host and port. */
+export async function startKmsServer(config: KmsConfig, options: KmsServerOptions = {}): Promise<KmsServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const clock = options.clock ?? (() => Date.now());
+  const store = await LevelRootStore.open(join(config.dataDir, "leveldb"));
+  try {
+    const rootKey = await loadOrCreateRootKey(config.rootKeyFile, logger);
+    await checkRootKey(store.scope("meta"), rootKey);
+    const regionStores = store.scope("regions");
+    const regions = new Map<string, Region>(
+      config.regions.map((name) => [
+        name,
+        { name, accountId: config.accountId, partition: config.partition, keyring: new Keyring(regionStores.scope(name), name, rootKey) },
+      ]),
+    );
+
+    const handler = connectNodeAdapter({
+      routes: (router) => router.service(KeyManagementService, keyManagementService),
+      // The order is the order of the chain; authentication and authorization join after region.
+      interceptors: [createRequestContextInterceptor(logger), createErrorMappingInterceptor(), createRegionInterceptor(regions, config.regions[0]!)],
+      contextValues: () => createContextValues().set(clockKey, clock),
+    });
+    const tls = config.tls && { cert: await readFile(config.tls.certFile), key: await readFile(config.tls.keyFile) };
+    const listener = createHttpListener(handler, tls);
+    const address = await listener.listen(config.host, config.port);
+    const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+    const url = `${tls ? "https" : "http"}://${host}:${address.port}`;
+    logger.info({ url, regions: config.regions, dataDir: config.dataDir, tls: Boolean(tls) }, "listening");
+
+    return {
+      url,
+      port: address.port,
+      async close() {
+        await listener.close();
+        await store.close();
+        logger.info("stopped");
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

@@ -1,0 +1,18 @@
+import { requireRegion } from "../../context.js";
+import { checkAliasName, checkAliasNameNotReserved } from "../../domain/alias-name.js";
+import { aliasArn } from "../../domain/region.js";
+import { KmsError } from "../../errors/kms-error.js";
+import type { KmsHandlers } from "../handler-types.js";
+
+/** DeleteAlias: removes the name; the key it pointed at is unaffected. */
+export const deleteAlias: KmsHandlers["deleteAlias"] = async (req, ctx) => {
+  const region = requireRegion(ctx);
+  checkAliasName(req.aliasName);
+  checkAliasNameNotReserved(req.aliasName);
+  await region.keyring.transaction([`alias:${req.aliasName}`], async (tx) => {
+    const alias = await region.keyring.getAlias(req.aliasName);
+    if (!alias) throw new KmsError("NotFoundException", `Alias ${aliasArn(region, req.aliasName)} is not found.`);
+    tx.deleteAlias(alias);
+  });
+  return {};
+};

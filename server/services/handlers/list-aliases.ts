@@ -1,0 +1,36 @@
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { requireRegion } from "../../context.js";
+import type { AliasRecord } from "../../domain/key-record.js";
+import { decodeMarker, toPage } from "../../domain/pagination.js";
+import { aliasArn } from "../../domain/region.js";
+import { listLimit } from "../../domain/validation.js";
+import type { KmsHandlers } from "../handler-types.js";
+import { resolveKeyByIdOrArn } from "../resolve-key.js";
+
+/** ListAliases: the region's aliases, or one key's, in name order, a page at a time. */
+export const listAliases: KmsHandlers["listAliases"] = async (req, ctx) => {
+  const region = requireRegion(ctx);
+  const limit = listLimit(req.limit);
+  const keyId = req.keyId === "" ? undefined : (await resolveKeyByIdOrArn(region, req.keyId)).key.keyId;
+  const listing = keyId === undefined ? "aliases" : `aliases:${keyId}`;
+  const after = decodeMarker(listing, req.marker);
+  let aliases: AliasRecord[];
+  if (keyId === undefined) {
+    aliases = await region.keyring.listAliases(after, limit + 1);
+  } else {
+    const names = await region.keyring.listAliasNamesOfKey(keyId, after, limit + 1);
+    aliases = (await Promise.all(names.map((name) => region.keyring.getAlias(name)))).filter((a): a is AliasRecord => a !== undefined);
+  }
+  const page = toPage(listing, aliases, limit, (a) => a.aliasName);
+  return {
+    aliases: page.items.map((a) => ({
+      aliasName: a.aliasName,
+      aliasArn: aliasArn(region, a.aliasName),
+      targetKeyId: a.targetKeyId,
+      creationDate: timestampFromMs(a.creationDate),
+      lastUpdatedDate: timestampFromMs(a.lastUpdatedDate),
+    })),
+    nextMarker: page.nextMarker,
+    truncated: page.truncated,
+  };
+};

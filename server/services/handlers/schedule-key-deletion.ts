@@ -1,0 +1,25 @@
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { KeyState } from "../../../gen/kms/v1/types_pb.js";
+import { now, requireRegion } from "../../context.js";
+import { requireState } from "../../domain/key-state-rules.js";
+import { limits } from "../../domain/limits.js";
+import { checkIntRange } from "../../domain/validation.js";
+import type { KmsHandlers } from "../handler-types.js";
+import { updateKey } from "../update-key.js";
+
+const DAY_MS = 86_400_000;
+
+/**
+ * ScheduleKeyDeletion: the key becomes PendingDeletion with a deletion date 7-30 days ahead
+ * (30 by default). It refuses all cryptography until then, and CancelKeyDeletion can undo it.
+ */
+export const scheduleKeyDeletion: KmsHandlers["scheduleKeyDeletion"] = async (req, ctx) => {
+  const window = req.pendingWindowInDays ?? limits.pendingWindowInDays.default;
+  checkIntRange("pending_window_in_days", window, limits.pendingWindowInDays);
+  const deletionDate = now(ctx) + window * DAY_MS;
+  const { arn } = await updateKey(requireRegion(ctx), req.keyId, (key, keyArn) => {
+    requireState(key, keyArn, ["Enabled", "Disabled", "PendingImport"]);
+    return { ...key, keyState: "PendingDeletion", deletionDate, pendingWindowInDays: window };
+  });
+  return { keyId: arn, deletionDate: timestampFromMs(deletionDate), keyState: KeyState.PENDING_DELETION, pendingWindowInDays: window };
+};

@@ -1,0 +1,35 @@
+import { now, requireRegion } from "../../context.js";
+import { checkAliasName, checkAliasNameNotReserved } from "../../domain/alias-name.js";
+import { parseKeyIdOrArn } from "../../domain/key-identifier.js";
+import { requireState } from "../../domain/key-state-rules.js";
+import { aliasArn } from "../../domain/region.js";
+import { KmsError, validationError } from "../../errors/kms-error.js";
+import type { KmsHandlers } from "../handler-types.js";
+import { checkAliasRoom } from "../alias-rules.js";
+import { loadKey } from "../resolve-key.js";
+
+/**
+ * UpdateAlias: points an existing alias at another key of the same spec and usage, so code
+ * that uses the alias keeps working with the new key.
+ */
+export const updateAlias: KmsHandlers["updateAlias"] = async (req, ctx) => {
+  const region = requireRegion(ctx);
+  checkAliasName(req.aliasName);
+  checkAliasNameNotReserved(req.aliasName);
+  const keyId = parseKeyIdOrArn(req.targetKeyId, region, "target_key_id");
+  const updated = now(ctx);
+  await region.keyring.transaction([`alias:${req.aliasName}`, `key:${keyId}`], async (tx) => {
+    const alias = await region.keyring.getAlias(req.aliasName);
+    if (!alias) throw new KmsError("NotFoundException", `Alias ${aliasArn(region, req.aliasName)} is not found.`);
+    const { key, arn } = await loadKey(region, keyId);
+    requireState(key, arn, ["Enabled", "Disabled", "PendingImport"]);
+    const current = await region.keyring.getKey(alias.targetKeyId);
+    if (current && (current.keySpec !== key.keySpec || current.keyUsage !== key.keyUsage)) {
+      throw validationError(`the alias points at a ${current.keySpec} ${current.keyUsage} key; the new target must have the same spec and usage`);
+    }
+    if (alias.targetKeyId === keyId) return;
+    await checkAliasRoom(region, keyId);
+    tx.putAlias({ ...alias, targetKeyId: keyId, lastUpdatedDate: updated }, alias.targetKeyId);
+  });
+  return {};
+};

@@ -1,0 +1,44 @@
+import type { KmsHandlers } from "./handler-types.js";
+import { cancelKeyDeletion } from "./handlers/cancel-key-deletion.js";
+import { createAlias } from "./handlers/create-alias.js";
+import { createKey } from "./handlers/create-key.js";
+import { decrypt } from "./handlers/decrypt.js";
+import { deleteAlias } from "./handlers/delete-alias.js";
+import { describeKey } from "./handlers/describe-key.js";
+import { disableKey } from "./handlers/disable-key.js";
+import { enableKey } from "./handlers/enable-key.js";
+import { encrypt } from "./handlers/encrypt.js";
+import { generateDataKey } from "./handlers/generate-data-key.js";
+import { generateDataKeyWithoutPlaintext } from "./handlers/generate-data-key-without-plaintext.js";
+import { generateRandom } from "./handlers/generate-random.js";
+import { listAliases } from "./handlers/list-aliases.js";
+import { listKeys } from "./handlers/list-keys.js";
+import { reEncrypt } from "./handlers/re-encrypt.js";
+import { scheduleKeyDeletion } from "./handlers/schedule-key-deletion.js";
+import { updateAlias } from "./handlers/update-alias.js";
+import { updateKeyDescription } from "./handlers/update-key-description.js";
+
+/**
+ * The implemented RPCs. Connect answers every other RPC of the contract with UNIMPLEMENTED,
+ * which the error mapping marks UnsupportedOperationException.
+ */
+export const keyManagementService: Partial<KmsHandlers> = {
+  createKey,
+  describeKey,
+  listKeys,
+  enableKey,
+  disableKey,
+  updateKeyDescription,
+  scheduleKeyDeletion,
+  cancelKeyDeletion,
+  encrypt,
+  decrypt,
+  reEncrypt,
+  generateDataKey,
+  generateDataKeyWithoutPlaintext,
+  generateRandom,
+  createAlias,
+  updateAlias,
+  deleteAlias,
+  listAliases,
+};

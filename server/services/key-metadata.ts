@@ -1,0 +1,48 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import {
+  EncryptionAlgorithmSpec,
+  ExpirationModelType,
+  KeyManagerType,
+  KeyMetadataSchema,
+  KeySpec,
+  KeyState,
+  KeyUsage,
+  OriginType,
+} from "../../gen/kms/v1/types_pb.js";
+import type { KeyRecord } from "../domain/key-record.js";
+import { keyArn, type Region } from "../domain/region.js";
+import { enumValue } from "./proto-enum.js";
+
+/** The algorithms each key spec supports, as DescribeKey reports them. */
+function encryptionAlgorithms(key: KeyRecord): EncryptionAlgorithmSpec[] {
+  return key.keySpec === "SYMMETRIC_DEFAULT" ? [EncryptionAlgorithmSpec.SYMMETRIC_DEFAULT] : [];
+}
+
+/** KeyMetadata for a stored key; never contains key material. */
+export function toKeyMetadata(region: Region, key: KeyRecord): MessageInitShape<typeof KeyMetadataSchema> {
+  return {
+    awsAccountId: key.accountId,
+    keyId: key.keyId,
+    arn: keyArn(region, key.keyId),
+    creationDate: timestampFromMs(key.creationDate),
+    enabled: key.keyState === "Enabled",
+    description: key.description,
+    keyUsage: enumValue(KeyUsage, key.keyUsage),
+    keyState: enumValue(KeyState, screamingSnake(key.keyState)),
+    ...(key.deletionDate !== undefined ? { deletionDate: timestampFromMs(key.deletionDate) } : {}),
+    origin: enumValue(OriginType, key.origin),
+    expirationModel: key.origin === "EXTERNAL" ? ExpirationModelType.KEY_MATERIAL_DOES_NOT_EXPIRE : ExpirationModelType.UNSPECIFIED,
+    keyManager: enumValue(KeyManagerType, key.keyManager),
+    keySpec: enumValue(KeySpec, key.keySpec),
+    encryptionAlgorithms: encryptionAlgorithms(key),
+    multiRegion: key.multiRegion,
+    ...(key.pendingWindowInDays !== undefined ? { pendingDeletionWindowInDays: key.pendingWindowInDays } : {}),
+    currentKeyMaterialId: key.currentKeyMaterialId,
+  };
+}
+
+/** "PendingDeletion" -> "PENDING_DELETION". */
+function screamingSnake(name: string): string {
+  return name.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
+}

@@ -1,0 +1,129 @@
+import { unwrapKeyMaterial, wrapKeyMaterial } from "../crypto/key-wrapping.js";
+import type { SymmetricKeyVersion } from "../crypto/symmetric-encryption.js";
+import type { AliasRecord, KeyRecord, KeyVersionRecord } from "../domain/key-record.js";
+import { KeyedLock } from "./keyed-lock.js";
+import { prefixEnd, type KvOperation, type KvStore } from "./kv-store.js";
+
+// Layout of a region's keyspace:
+//   k/<keyId>                  KeyRecord
+//   v/<keyId>/<version:10>     KeyVersionRecord (material wrapped under the root key)
+//   a/<aliasName>              AliasRecord
+//   ka/<keyId>/<aliasName>     index of a key's aliases
+const KEY = "k/";
+const VERSION = "v/";
+const ALIAS = "a/";
+const KEY_ALIAS = "ka/";
+
+/** A key version opened for use: material in memory only, with its public material id. */
+export interface OpenKeyVersion extends SymmetricKeyVersion {
+  readonly keyMaterialId: string;
+}
+
+/**
+ * One region's keyring: keys, their wrapped material versions and aliases. Reads are direct;
+ * changes go through transaction(), which locks the named resources and writes everything it
+ * staged in one atomic, durable batch, or nothing if the callback throws.
+ */
+export class Keyring {
+  readonly #lock = new KeyedLock();
+
+  constructor(
+    private readonly kv: KvStore,
+    private readonly region: string,
+    private readonly rootKey: Uint8Array,
+  ) {}
+
+  async getKey(keyId: string): Promise<KeyRecord | undefined> {
+    return parse<KeyRecord>(await this.kv.get(KEY + keyId));
+  }
+
+  async getAlias(aliasName: string): Promise<AliasRecord | undefined> {
+    return parse<AliasRecord>(await this.kv.get(ALIAS + aliasName));
+  }
+
+  /** Keys in id order, after the given id. */
+  async listKeys(afterKeyId: string | undefined, count: number): Promise<KeyRecord[]> {
+    const rows = await this.kv.range({ ...(afterKeyId === undefined ? { gte: KEY } : { gt: KEY + afterKeyId }), lt: prefixEnd(KEY), limit: count });
+    return rows.map(([, value]) => JSON.parse(value) as KeyRecord);
+  }
+
+  /** Aliases in name order, after the given name. */
+  async listAliases(afterAliasName: string | undefined, count: number): Promise<AliasRecord[]> {
+    const rows = await this.kv.range({
+      ...(afterAliasName === undefined ? { gte: ALIAS } : { gt: ALIAS + afterAliasName }),
+      lt: prefixEnd(ALIAS),
+      limit: count,
+    });
+    return rows.map(([, value]) => JSON.parse(value) as AliasRecord);
+  }
+
+  /** Names of a key's aliases in name order, after the given name. */
+  async listAliasNamesOfKey(keyId: string, afterAliasName: string | undefined, count: number): Promise<string[]> {
+    const prefix = `${KEY_ALIAS}${keyId}/`;
+    const rows = await this.kv.range({
+      ...(afterAliasName === undefined ? { gte: prefix } : { gt: prefix + afterAliasName }),
+      lt: prefixEnd(prefix),
+      limit: count,
+    });
+    return rows.map(([key]) => key.slice(prefix.length));
+  }
+
+  /** Unwraps one version of a key's material, or undefined when the key has no such version. */
+  async openKeyVersion(keyId: string, version: number): Promise<OpenKeyVersion | undefined> {
+    const record = parse<KeyVersionRecord>(await this.kv.get(versionKey(keyId, version)));
+    if (!record) return undefined;
+    const material = unwrapKeyMaterial(this.rootKey, Buffer.from(record.wrappedMaterial, "base64"), { region: this.region, keyId, version });
+    return { keyId, version, material, keyMaterialId: record.keyMaterialId };
+  }
+
+  /** Runs fn with the named resources locked and commits what it staged atomically. */
+  async transaction<T>(lockNames: readonly string[], fn: (tx: KeyringTransaction) => Promise<T>): Promise<T> {
+    return this.#lock.run(lockNames, async () => {
+      const tx = new KeyringTransaction(this);
+      const result = await fn(tx);
+      await this.kv.batch(tx.operations);
+      return result;
+    });
+  }
+
+  /** Wraps material under the root key, bound to this region, key and version. */
+  wrap(keyId: string, version: number, material: Uint8Array): string {
+    return wrapKeyMaterial(this.rootKey, material, { region: this.region, keyId, version }).toString("base64");
+  }
+}
+
+/** Staged writes of one keyring transaction. */
+export class KeyringTransaction {
+  readonly operations: KvOperation[] = [];
+
+  constructor(readonly keyring: Keyring) {}
+
+  putKey(key: KeyRecord): void {
+    this.operations.push({ type: "put", key: KEY + key.keyId, value: JSON.stringify(key) });
+  }
+
+  /** Stores a new version of a key's material, wrapped; the plaintext material is not kept. */
+  putKeyVersion(keyId: string, version: number, material: Uint8Array, keyMaterialId: string, createdAt: number): void {
+    const record: KeyVersionRecord = { keyId, version, keyMaterialId, wrappedMaterial: this.keyring.wrap(keyId, version, material), createdAt };
+    this.operations.push({ type: "put", key: versionKey(keyId, version), value: JSON.stringify(record) });
+  }
+
+  putAlias(alias: AliasRecord, previousTargetKeyId?: string): void {
+    if (previousTargetKeyId !== undefined) this.operations.push({ type: "del", key: `${KEY_ALIAS}${previousTargetKeyId}/${alias.aliasName}` });
+    this.operations.push({ type: "put", key: ALIAS + alias.aliasName, value: JSON.stringify(alias) });
+    this.operations.push({ type: "put", key: `${KEY_ALIAS}${alias.targetKeyId}/${alias.aliasName}`, value: "" });
+  }
+
+  deleteAlias(alias: AliasRecord): void {
+    this.operations.push({ type: "del", key: ALIAS + alias.aliasName });
+    this.operations.push({ type: "del", key: `${KEY_ALIAS}${alias.targetKeyId}/${alias.aliasName}` });
+  }
+}
+
+function versionKey(keyId: string, version: number): string {
+  return `${VERSION}${keyId}/${String(version).padStart(10, "0")}`;
+}
+
+function parse<T>(value: string | undefined): T | undefined {
+  return value === undefined ? undefined : (JSON.parse(value) as T);
+}

@@ -1,0 +1,87 @@
+import { once } from "node:events";
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+import type { AddressInfo, Socket } from "node:net";
+import type { connectNodeAdapter } from "@connectrpc/connect-node";
+import { createProtocolSniffer } from "./protocol-sniffer.js";
+
+/** The request handler connect-node builds; it serves both HTTP/1.1 and HTTP/2 requests. */
+export type NodeHandlerFn = ReturnType<typeof connectNodeAdapter>;
+
+/** TLS material, PEM. */
+export interface TlsOptions {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+/** One port that serves gRPC, gRPC-web and Connect, and shuts down gracefully. */
+export interface HttpListener {
+  listen(host: string, port: number): Promise<AddressInfo>;
+  /** Stops accepting, lets in-flight requests finish (up to graceMs), then drops what is left. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Without TLS, HTTP/2 needs prior knowledge (gRPC) while browsers and curl speak HTTP/1.1, so a
+ * sniffer routes each connection by its first bytes. With TLS, ALPN does the same job.
+ */
+export function createHttpListener(handler: NodeHandlerFn, tls?: TlsOptions): HttpListener {
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const counted: NodeHandlerFn = (req, res) => {
+    inFlight++;
+    res.once("close", () => {
+      inFlight--;
+      if (inFlight === 0) drained?.();
+    });
+    handler(req, res);
+  };
+
+  const sockets = new Set<Socket>();
+  const sessions = new Set<http2.Http2Session>();
+  const trackSession = (session: http2.Http2Session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  };
+
+  let outer: net.Server;
+  let http1: http.Server | undefined;
+  if (tls) {
+    const secure = http2.createSecureServer({ cert: tls.cert, key: tls.key, allowHTTP1: true }, counted);
+    secure.on("session", trackSession);
+    outer = secure;
+  } else {
+    const h2 = http2.createServer(counted);
+    h2.on("session", trackSession);
+    http1 = http.createServer(counted);
+    outer = net.createServer(createProtocolSniffer((socket) => h2.emit("connection", socket), (socket) => http1!.emit("connection", socket)));
+  }
+  outer.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+
+  return {
+    async listen(host, port) {
+      outer.listen(port, host);
+      await once(outer, "listening");
+      return outer.address() as AddressInfo;
+    },
+    async close(graceMs = 10_000) {
+      const closed = new Promise<void>((resolve) => outer.close(() => resolve()));
+      for (const session of sessions) session.close();
+      http1?.closeIdleConnections();
+      if (inFlight > 0) {
+        await Promise.race([new Promise<void>((resolve) => (drained = resolve)), delay(graceMs)]);
+      }
+      for (const session of sessions) session.destroy();
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
