@@ -8,7 +8,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   return pino(
     {
       level,
-      base: { service: "kms" },
+      base: { service: "kms", pid: process.pid },
       redact: { paths: ["headers.authorization", "*.headers.authorization", "*.secret_access_key", "*.secretAccessKey"], censor: "[REDACTED]" },
     },
     destination,

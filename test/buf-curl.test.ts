@@ -1,0 +1,45 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { fromBinary } from "@bufbuild/protobuf";
+import test from "ava";
+import { ErrorDetailSchema } from "../gen/kms/v1/error_pb.js";
+import { startTestServer, type TestServer } from "./support/server.js";
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL("..", import.meta.url));
+const buf = fileURLToPath(new URL("../node_modules/.bin/buf", import.meta.url));
+
+let server: TestServer;
+test.before(async () => {
+  server = await startTestServer();
+});
+test.after.always(async () => {
+  await server?.destroy();
+});
+
+/** `buf curl --schema proto` as the README shows it, over gRPC with HTTP/2 prior knowledge. */
+async function bufCurl(rpc: string, body: unknown, headers: string[] = []): Promise<Record<string, unknown>> {
+  const args = ["curl", "--schema", "proto", "--protocol", "grpc", "--http2-prior-knowledge", ...headers.flatMap((h) => ["-H", h]), "-d", JSON.stringify(body)];
+  const { stdout } = await run(buf, [...args, `${server.url}/kms.v1.KeyManagementService/${rpc}`], { cwd: root });
+  return JSON.parse(stdout) as Record<string, unknown>;
+}
+
+test("buf curl: create a key, encrypt and decrypt by hand", async (t) => {
+  const created = (await bufCurl("CreateKey", { description: "by hand" })) as { keyMetadata: { keyId: string; keyState: string } };
+  t.is(created.keyMetadata.keyState, "KEY_STATE_ENABLED");
+  const plaintext = Buffer.from("hello from buf curl").toString("base64");
+  const encrypted = (await bufCurl("Encrypt", { keyId: created.keyMetadata.keyId, plaintext, encryptionContext: { purpose: "readme" } })) as { ciphertextBlob: string };
+  t.truthy(encrypted.ciphertextBlob);
+  const decrypted = await bufCurl("Decrypt", { ciphertextBlob: encrypted.ciphertextBlob, encryptionContext: { purpose: "readme" } });
+  t.is(decrypted.plaintext, plaintext);
+});
+
+test("buf curl: an error shows its code and the exception name in the detail", async (t) => {
+  const error = await t.throwsAsync(bufCurl("DescribeKey", { keyId: "alias/nope" }, ["x-kms-region: eu-west-1"]));
+  const output = JSON.parse((error as unknown as { stderr: string }).stderr) as { code: string; details: Array<{ type: string; value: string }> };
+  t.is(output.code, "not_found");
+  t.is(output.details[0]?.type, "kms.v1.ErrorDetail");
+  const detail = fromBinary(ErrorDetailSchema, Buffer.from(output.details[0]!.value, "base64"));
+  t.is(detail.exception, "NotFoundException");
+});

@@ -1,0 +1,22 @@
+import { Code } from "@connectrpc/connect";
+import test from "ava";
+import { SigningAlgorithmSpec } from "../gen/kms/v1/types_pb.js";
+import { allClients, failureOf } from "./support/clients.js";
+import { startTestServer, type TestServer } from "./support/server.js";
+
+let server: TestServer;
+test.before(async () => {
+  server = await startTestServer();
+});
+test.after.always(async () => {
+  await server?.destroy();
+});
+
+for (const kind of allClients) {
+  test(`${kind.name}: an RPC of the contract not implemented yet answers UNIMPLEMENTED with UnsupportedOperationException`, async (t) => {
+    const kms = kind.connect(server.url);
+    const failure = await failureOf(kms.sign({ keyId: "alias/x", message: new Uint8Array([1]), signingAlgorithm: SigningAlgorithmSpec.ECDSA_SHA_256 }));
+    t.is(failure.code, Code.Unimplemented);
+    t.is(failure.exception, "UnsupportedOperationException");
+  });
+}
