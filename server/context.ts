@@ -1,12 +1,18 @@
 import { createContextKey, type HandlerContext } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { Region } from "./domain/region.js";
+import type { Caller } from "./identity/caller.js";
+import type { IdentityStore } from "./identity/identity-store.js";
+import type { ConnectionFacts } from "./authorization/condition-context.js";
+import type { PolicyCache } from "./policy/index.js";
+import type { ResolvedKey } from "./services/resolve-key.js";
 
 /** Per-request facts that interceptors fill in and the request log line reports. */
 export interface RequestContext {
   readonly requestId: string;
   readonly logger: Logger;
   region?: string;
+  principal?: string;
 }
 
 /** Milliseconds since the epoch; injectable so tests can move time. */
@@ -14,6 +20,21 @@ export type Clock = () => number;
 
 export const requestContextKey = createContextKey<RequestContext | undefined>(undefined, { description: "request context" });
 export const regionKey = createContextKey<Region | undefined>(undefined, { description: "the request's region" });
+export const callerKey = createContextKey<Caller | undefined>(undefined, { description: "the authenticated caller" });
+/** Server-wide services the identity handlers need. */
+export interface ServerServices {
+  readonly identities: IdentityStore;
+  readonly partition: string;
+  /** The account created at first start, which may create others. */
+  readonly managementAccountId: string;
+  /** Compiled policies, bounded. */
+  readonly policies: PolicyCache;
+}
+export const servicesKey = createContextKey<ServerServices | undefined>(undefined, { description: "server services" });
+/** Keys the authorization interceptor resolved, by request field name, so handlers do not load them again. */
+export const resolvedKeysKey = createContextKey<ReadonlyMap<string, ResolvedKey>>(new Map(), { description: "keys resolved by authorization" });
+/** Facts about the connection (source address, TLS), for policy conditions and the audit trail. */
+export const connectionKey = createContextKey<ConnectionFacts>({ secureTransport: false }, { description: "connection facts" });
 export const clockKey = createContextKey<Clock>(() => Date.now(), { description: "clock" });
 
 /** The region the region interceptor resolved; its absence is a wiring bug, not a client error. */
@@ -21,6 +42,33 @@ export function requireRegion(ctx: HandlerContext): Region {
   const region = ctx.values.get(regionKey);
   if (!region) throw new Error("no region in context: is the region interceptor installed?");
   return region;
+}
+
+/** The authenticated caller; its absence is a wiring bug, not a client error. */
+export function requireCaller(ctx: HandlerContext): Caller {
+  const caller = ctx.values.get(callerKey);
+  if (!caller) throw new Error("no caller in context: is the authentication interceptor installed?");
+  return caller;
+}
+
+/** Where a request's keys live: its region, seen from the caller's account. */
+export interface KeyScope {
+  readonly region: Region;
+  readonly accountId: string;
+  /** Keys authorization already resolved, by request field name. */
+  readonly resolved?: ReadonlyMap<string, ResolvedKey>;
+}
+
+/** The request's region and the caller's account. */
+export function keyScope(ctx: HandlerContext): KeyScope {
+  return { region: requireRegion(ctx), accountId: requireCaller(ctx).accountId, resolved: ctx.values.get(resolvedKeysKey) };
+}
+
+/** The server's services; their absence is a wiring bug. */
+export function requireServices(ctx: HandlerContext): ServerServices {
+  const services = ctx.values.get(servicesKey);
+  if (!services) throw new Error("no services in context");
+  return services;
 }
 
 /** The current time from the request's clock. */

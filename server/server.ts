@@ -3,15 +3,22 @@ import { join } from "node:path";
 import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
+import { IdentityService } from "../gen/kms/v1/identity_service_pb.js";
 import { KeyManagementService } from "../gen/kms/v1/key_management_service_pb.js";
 import type { KmsConfig } from "./config.js";
-import { clockKey, type Clock } from "./context.js";
+import { clockKey, connectionKey, servicesKey, type Clock, type ServerServices } from "./context.js";
 import type { Region } from "./domain/region.js";
+import { bootstrapIdentities } from "./identity/bootstrap.js";
+import { IdentityStore } from "./identity/identity-store.js";
+import { createAuthenticationInterceptor } from "./interceptors/authentication.js";
+import { createAuthorizationInterceptor } from "./interceptors/authorization.js";
 import { createErrorMappingInterceptor } from "./interceptors/error-mapping.js";
 import { createRegionInterceptor } from "./interceptors/region.js";
 import { createRequestContextInterceptor } from "./interceptors/request-context.js";
 import { createLogger } from "./logger.js";
+import { PolicyCache } from "./policy/index.js";
 import { checkRootKey, loadOrCreateRootKey } from "./root-key.js";
+import { identityService } from "./services/identity/identity-service.js";
 import { keyManagementService } from "./services/key-management-service.js";
 import { Keyring } from "./store/keyring.js";
 import { LevelRootStore } from "./store/level-store.js";
@@ -40,21 +47,37 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
   try {
     const rootKey = await loadOrCreateRootKey(config.rootKeyFile, logger);
     await checkRootKey(store.scope("meta"), rootKey);
+    const identities = new IdentityStore(store.scope("identity"), rootKey);
+    await bootstrapIdentities(identities, { accountId: config.accountId, partition: config.partition, dataDir: config.dataDir, now: clock() }, logger);
+    const services: ServerServices = { identities, partition: config.partition, managementAccountId: config.accountId, policies: new PolicyCache() };
     const regionStores = store.scope("regions");
     const regions = new Map<string, Region>(
       config.regions.map((name) => [
         name,
-        { name, accountId: config.accountId, partition: config.partition, keyring: new Keyring(regionStores.scope(name), name, rootKey) },
+        { name, partition: config.partition, keyring: new Keyring(regionStores.scope(name), name, rootKey) },
       ]),
     );
 
-    const handler = connectNodeAdapter({
-      routes: (router) => router.service(KeyManagementService, keyManagementService),
-      // The order is the order of the chain; authentication and authorization join after region.
-      interceptors: [createRequestContextInterceptor(logger), createErrorMappingInterceptor(), createRegionInterceptor(regions, config.regions[0]!)],
-      contextValues: () => createContextValues().set(clockKey, clock),
-    });
     const tls = config.tls && { cert: await readFile(config.tls.certFile), key: await readFile(config.tls.keyFile) };
+    const handler = connectNodeAdapter({
+      routes: (router) => {
+        router.service(KeyManagementService, keyManagementService);
+        router.service(IdentityService, identityService);
+      },
+      // The order is the order of the chain: every transport and service passes all of it.
+      interceptors: [
+        createRequestContextInterceptor(logger),
+        createErrorMappingInterceptor(),
+        createAuthenticationInterceptor(identities, config.partition),
+        createRegionInterceptor(regions, config.regions[0]!),
+        createAuthorizationInterceptor(services),
+      ],
+      contextValues: (req) =>
+        createContextValues()
+          .set(clockKey, clock)
+          .set(servicesKey, services)
+          .set(connectionKey, { ...(req.socket.remoteAddress !== undefined ? { sourceIp: req.socket.remoteAddress } : {}), secureTransport: Boolean(tls) }),
+    });
     const listener = createHttpListener(handler, tls);
     const address = await listener.listen(config.host, config.port);
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;

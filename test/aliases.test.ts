@@ -67,7 +67,7 @@ for (const kind of allClients) {
   // Round trips
 
   test(`${kind.name}: CreateAlias then ListAliases reports it`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     const name = aliasName("round-trip");
     const startedMs = Date.now();
@@ -93,7 +93,7 @@ for (const kind of allClients) {
   });
 
   test(`${kind.name}: ListAliases filters by key id or key ARN`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const [a, b, lonely] = [await newKey(kms), await newKey(kms), await newKey(kms)];
     const a1 = aliasName("filter-a1");
     const a2 = aliasName("filter-a2");
@@ -118,7 +118,7 @@ for (const kind of allClients) {
   });
 
   test(`${kind.name}: ListAliases pages with limit and marker`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     const created: string[] = [];
     for (let i = 0; i < 5; i++) {
@@ -157,7 +157,7 @@ for (const kind of allClients) {
   });
 
   test(`${kind.name}: Encrypt through an alias name and an alias ARN, then Decrypt`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     const name = aliasName("encrypt");
     await kms.createAlias({ aliasName: name, targetKeyId: key.arn });
@@ -173,7 +173,7 @@ for (const kind of allClients) {
   });
 
   test(`${kind.name}: UpdateAlias moves Encrypt to the new key`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const [oldKey, newKeyMeta] = [await newKey(kms), await newKey(kms)];
     const name = aliasName("update");
     await kms.createAlias({ aliasName: name, targetKeyId: oldKey.keyId });
@@ -199,7 +199,7 @@ for (const kind of allClients) {
   });
 
   test(`${kind.name}: DeleteAlias leaves the key usable by id`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     const name = aliasName("delete");
     await kms.createAlias({ aliasName: name, targetKeyId: key.keyId });
@@ -223,7 +223,7 @@ for (const kind of allClients) {
   // Rules
 
   test(`${kind.name}: alias names must follow the rules`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     const bad = [
       "no-prefix",
@@ -250,7 +250,7 @@ for (const kind of allClients) {
   });
 
   test(`${kind.name}: a duplicate alias is AlreadyExistsException`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const [first, second] = [await newKey(kms), await newKey(kms)];
     const name = aliasName("dup");
     await kms.createAlias({ aliasName: name, targetKeyId: first.keyId });
@@ -261,7 +261,7 @@ for (const kind of allClients) {
   });
 
   test(`${kind.name}: alias targets must exist and not be pending deletion`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const name = aliasName("target");
     await assertFailure(t, kms.createAlias({ aliasName: name, targetKeyId: randomUUID() }), "NotFoundException", Code.NotFound, "CreateAlias to an unknown key");
     await assertFailure(t, kms.describeKey({ keyId: name }), "NotFoundException", Code.NotFound, "the refused alias does not exist");
@@ -285,7 +285,7 @@ for (const kind of allClients) {
   });
 
   test(`${kind.name}: UpdateAlias and DeleteAlias of an unknown alias are NotFoundException`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     const name = aliasName("ghost");
     await assertFailure(t, kms.deleteAlias({ aliasName: name }), "NotFoundException", Code.NotFound, "DeleteAlias");
@@ -295,7 +295,7 @@ for (const kind of allClients) {
 }
 
 test(`${allClients[0]!.name}: a key has at most 50 aliases`, async (t) => {
-  const kms = allClients[0]!.connect(server.url);
+  const kms = allClients[0]!.connect(server);
   const full = await newKey(kms);
   const prefix = `alias/limit-${randomUUID()}`;
   for (let i = 0; i < 50; i++) await kms.createAlias({ aliasName: `${prefix}-${String(i).padStart(2, "0")}`, targetKeyId: full.keyId });

@@ -20,7 +20,7 @@ test.after.always(async () => {
 
 /** `buf curl --schema proto` as the README shows it, over gRPC with HTTP/2 prior knowledge. */
 async function bufCurl(rpc: string, body: unknown, headers: string[] = []): Promise<Record<string, unknown>> {
-  const args = ["curl", "--schema", "proto", "--protocol", "grpc", "--http2-prior-knowledge", ...headers.flatMap((h) => ["-H", h]), "-d", JSON.stringify(body)];
+  const args = ["curl", "--schema", "proto", "--protocol", "grpc", "--http2-prior-knowledge", "-H", `authorization: Bearer ${server.token}`, ...headers.flatMap((h) => ["-H", h]), "-d", JSON.stringify(body)];
   const { stdout } = await run(buf, [...args, `${server.url}/kms.v1.KeyManagementService/${rpc}`], { cwd: root });
   return JSON.parse(stdout) as Record<string, unknown>;
 }

@@ -37,7 +37,7 @@ for (const kind of allClients) {
   ];
   for (const [what, spec, length] of sizes) {
     test(title(`GenerateDataKey with ${what} gives ${length} byte${length === 1 ? "" : "s"} whose blob decrypts to them`), async (t) => {
-      const kms = kind.connect(server.url);
+      const kms = kind.connect(server);
       const key = await newKey(kms);
       const dk = await kms.generateDataKey({ keyId: key.keyId, ...spec });
       t.is(dk.plaintext.length, length);
@@ -52,7 +52,7 @@ for (const kind of allClients) {
   }
 
   test(title("GenerateDataKey gives a different key each call"), async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     const a = await kms.generateDataKey({ keyId: key.keyId, keySpec: DataKeySpec.AES_256 });
     const b = await kms.generateDataKey({ keyId: key.keyId, keySpec: DataKeySpec.AES_256 });
@@ -62,7 +62,7 @@ for (const kind of allClients) {
   });
 
   test(title("GenerateDataKey needs exactly one of key_spec and number_of_bytes, 1-1024"), async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     await expectFailure(t, kms.generateDataKey({ keyId: key.keyId, keySpec: DataKeySpec.AES_256, numberOfBytes: 32 }), "ValidationException", "both");
     await expectFailure(t, kms.generateDataKey({ keyId: key.keyId }), "ValidationException", "neither");
@@ -77,7 +77,7 @@ for (const kind of allClients) {
   });
 
   test(title("GenerateDataKey honours the encryption context"), async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     const encryptionContext = { app: "billing", env: "prod" };
     const dk = await kms.generateDataKey({ keyId: key.keyId, keySpec: DataKeySpec.AES_256, encryptionContext });
@@ -93,7 +93,7 @@ for (const kind of allClients) {
   });
 
   test(title("GenerateDataKeyWithoutPlaintext returns no plaintext, and its blob decrypts to 32 bytes"), async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     const res = await kms.generateDataKeyWithoutPlaintext({ keyId: key.keyId, keySpec: DataKeySpec.AES_256 });
     const fields = res as unknown as Record<string, unknown>;
@@ -112,7 +112,7 @@ for (const kind of allClients) {
   });
 
   test(title("GenerateDataKey and GenerateDataKeyWithoutPlaintext on a disabled key are DisabledException"), async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     await kms.disableKey({ keyId: key.keyId });
     await expectFailure(t, kms.generateDataKey({ keyId: key.keyId, keySpec: DataKeySpec.AES_256 }), "DisabledException", "GenerateDataKey");
@@ -120,7 +120,7 @@ for (const kind of allClients) {
   });
 
   test(title("GenerateDataKey and GenerateDataKeyWithoutPlaintext on a key pending deletion are KMSInvalidStateException"), async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     await kms.scheduleKeyDeletion({ keyId: key.keyId, pendingWindowInDays: 7 });
     await expectFailure(t, kms.generateDataKey({ keyId: key.keyId, numberOfBytes: 16 }), "KMSInvalidStateException", "GenerateDataKey");
@@ -128,7 +128,7 @@ for (const kind of allClients) {
   });
 
   test(title("GenerateRandom returns 1 and 1024 bytes, different each call"), async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     for (const n of [1, 1024]) {
       const a = await kms.generateRandom({ numberOfBytes: n });
       t.is(a.plaintext.length, n);
@@ -144,7 +144,7 @@ for (const kind of allClients) {
   });
 
   test(title("GenerateRandom with 0, 1025 or no number_of_bytes is ValidationException"), async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     await expectFailure(t, kms.generateRandom({ numberOfBytes: 0 }), "ValidationException", "0 bytes");
     await expectFailure(t, kms.generateRandom({ numberOfBytes: 1025 }), "ValidationException", "1025 bytes");
     await expectFailure(t, kms.generateRandom({}), "ValidationException", "absent");

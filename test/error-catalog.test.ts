@@ -16,7 +16,7 @@ function grpcCodeName(code: Code): string {
   return Code[code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
 }
 
-test("the catalog has every exception named in the KMS reference", (t) => {
+test("the catalog has every exception named in the KMS reference, and the authentication ones", (t) => {
   const expected = [
     "NotFoundException", "AlreadyExistsException", "DisabledException", "KMSInvalidStateException", "InvalidCiphertextException",
     "IncorrectKeyException", "InvalidKeyUsageException", "KMSInvalidSignatureException", "KMSInvalidMacException", "InvalidAliasNameException",
@@ -24,6 +24,8 @@ test("the catalog has every exception named in the KMS reference", (t) => {
     "LimitExceededException", "TagException", "UnsupportedOperationException", "ConflictException", "DryRunOperationException",
     "ExpiredImportTokenException", "InvalidImportTokenException", "IncorrectKeyMaterialException", "AccessDeniedException",
     "ThrottlingException", "ValidationException", "KMSInternalException",
+    // Authentication, with the names AWS uses for the same failures.
+    "MissingAuthenticationTokenException", "UnrecognizedClientException", "ExpiredTokenException",
   ];
   t.deepEqual(Object.keys(errorCatalog).sort(), [...expected].sort());
 });

@@ -106,7 +106,7 @@ const refusals: Array<{ title: string; request: MessageInitShape<typeof CreateKe
 for (const kind of allClients) {
   for (const refusal of refusals) {
     test.serial(`${kind.name}: CreateKey refuses a ${refusal.title} and creates nothing`, async (t) => {
-      const kms = kind.connect(server.url);
+      const kms = kind.connect(server);
       const before = await allKeyIds(kms);
       await assertFailure(t, kms.createKey(refusal.request), refusal.exception, refusal.code, refusal.title);
       const after = await allKeyIds(kms);
@@ -120,7 +120,7 @@ for (const kind of allClients) {
   // CreateKey
 
   test(`${kind.name}: CreateKey defaults`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const startedMs = Date.now();
     const key = await newKey(kms);
     t.regex(key.keyId, UUID);
@@ -146,7 +146,7 @@ for (const kind of allClients) {
   });
 
   test(`${kind.name}: CreateKey accepts a description and tags at their limits`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms, { description: "payments ledger" });
     t.is(key.description, "payments ledger");
     t.is((await describe(kms, key.keyId)).description, "payments ledger");
@@ -156,7 +156,8 @@ for (const kind of allClients) {
     t.is(longest.description.length, 8192);
     t.is(longest.keyState, KeyState.ENABLED);
 
-    const withPolicy = await newKey(kms, { policy: JSON.stringify({ Version: "2012-10-17", Statement: [] }) });
+    const rootPolicy = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" }] };
+    const withPolicy = await newKey(kms, { policy: JSON.stringify(rootPolicy) });
     t.is(withPolicy.keyState, KeyState.ENABLED);
   });
 
@@ -164,7 +165,7 @@ for (const kind of allClients) {
   // DescribeKey
 
   test(`${kind.name}: DescribeKey by key id, key ARN, alias name and alias ARN`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms, { description: "described" });
     const alias = aliasName("describe");
     await kms.createAlias({ aliasName: alias, targetKeyId: key.keyId });
@@ -177,7 +178,7 @@ for (const kind of allClients) {
   });
 
   test(`${kind.name}: DescribeKey refusals`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     await assertFailure(t, kms.describeKey({ keyId: randomUUID() }), "NotFoundException", Code.NotFound, "unknown uuid");
     await assertFailure(t, kms.describeKey({ keyId: "not-a-key-id" }), "NotFoundException", Code.NotFound, "malformed key id");
@@ -195,7 +196,7 @@ for (const kind of allClients) {
     // A server of its own, so the listing is exactly the keys made here.
     const fresh = await startTestServer();
     try {
-      const kms = kind.connect(fresh.url);
+      const kms = kind.connect(fresh);
       const created: string[] = [];
       for (let i = 0; i < 7; i++) created.push((await newKey(kms)).keyId);
 
@@ -229,7 +230,7 @@ for (const kind of allClients) {
   });
 
   test(`${kind.name}: ListKeys refuses a bad limit or marker`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     await assertFailure(t, kms.listKeys({ limit: 0 }), "ValidationException", Code.InvalidArgument, "limit 0");
     await assertFailure(t, kms.listKeys({ limit: 1001 }), "ValidationException", Code.InvalidArgument, "limit 1001");
     await assertFailure(t, kms.listKeys({ marker: "garbage!" }), "InvalidMarkerException", Code.InvalidArgument, "garbage marker");
@@ -242,7 +243,7 @@ for (const kind of allClients) {
   // UpdateKeyDescription, EnableKey, DisableKey
 
   test(`${kind.name}: UpdateKeyDescription round trip`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms, { description: "before" });
     await kms.updateKeyDescription({ keyId: key.keyId, description: "after" });
     t.is((await describe(kms, key.keyId)).description, "after");
@@ -253,7 +254,7 @@ for (const kind of allClients) {
   });
 
   test(`${kind.name}: DisableKey and EnableKey`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     const before = await kms.encrypt({ keyId: key.keyId, plaintext });
 
@@ -278,7 +279,7 @@ for (const kind of allClients) {
   });
 
   test(`${kind.name}: management operations refuse alias names`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms, { description: "kept" });
     const alias = aliasName("mgmt");
     await kms.createAlias({ aliasName: alias, targetKeyId: key.keyId });
@@ -295,7 +296,7 @@ for (const kind of allClients) {
   });
 
   test(`${kind.name}: management operations on an unknown key are NotFound`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const missing = randomUUID();
     await assertFailure(t, kms.enableKey({ keyId: missing }), "NotFoundException", Code.NotFound, "EnableKey");
     await assertFailure(t, kms.disableKey({ keyId: keyArn(missing) }), "NotFoundException", Code.NotFound, "DisableKey");
@@ -307,7 +308,7 @@ for (const kind of allClients) {
   // ScheduleKeyDeletion, CancelKeyDeletion
 
   test(`${kind.name}: ScheduleKeyDeletion defaults to 30 days`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     const startedMs = Date.now();
     const res = await kms.scheduleKeyDeletion({ keyId: key.keyId });
@@ -326,7 +327,7 @@ for (const kind of allClients) {
   });
 
   test(`${kind.name}: ScheduleKeyDeletion accepts 7 and 30 days and refuses 6 and 31`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     for (const days of [7, 30]) {
       const key = await newKey(kms);
       const startedMs = Date.now();
@@ -346,7 +347,7 @@ for (const kind of allClients) {
   });
 
   test(`${kind.name}: a key pending deletion refuses use and state changes`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms, { description: "doomed" });
     const { ciphertextBlob } = await kms.encrypt({ keyId: key.keyId, plaintext });
     const first = await kms.scheduleKeyDeletion({ keyId: key.keyId, pendingWindowInDays: 10 });
@@ -368,7 +369,7 @@ for (const kind of allClients) {
   });
 
   test(`${kind.name}: CancelKeyDeletion leaves the key Disabled`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     const { ciphertextBlob } = await kms.encrypt({ keyId: key.keyId, plaintext });
     await kms.scheduleKeyDeletion({ keyId: key.keyId, pendingWindowInDays: 7 });
@@ -388,7 +389,7 @@ for (const kind of allClients) {
   });
 
   test(`${kind.name}: CancelKeyDeletion on a key not pending deletion is KMSInvalidStateException`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const enabled = await newKey(kms);
     await assertFailure(t, kms.cancelKeyDeletion({ keyId: enabled.keyId }), "KMSInvalidStateException", Code.FailedPrecondition, "Enabled key");
     const disabled = await newKey(kms);

@@ -21,7 +21,7 @@ function forms(secret: Uint8Array): Buffer[] {
 test("no key material, plaintext or data key appears in the raw LevelDB files", async (t) => {
   const server = await startTestServer();
   t.teardown(() => server.destroy());
-  const kms = connectGrpc.connect(server.url);
+  const kms = connectGrpc.connect(server);
   const keyIds: string[] = [];
   for (let i = 0; i < 5; i++) keyIds.push((await kms.createKey({})).keyMetadata!.keyId);
   const plaintext = new TextEncoder().encode("PLAINTEXT-THAT-MUST-NOT-BE-STORED-0b4f");

@@ -10,7 +10,7 @@ test("keys, aliases and ciphertexts survive a restart on the same data directory
   const dataDir = await makeDataDir();
   t.teardown(() => rm(dataDir, { recursive: true, force: true }));
   const first = await startTestServer({ dataDir });
-  const kms = connectGrpc.connect(first.url);
+  const kms = connectGrpc.connect(first);
   const { keyMetadata } = await kms.createKey({ description: "survives restarts" });
   await kms.createAlias({ aliasName: "alias/persistent", targetKeyId: keyMetadata!.keyId });
   const disabled = (await kms.createKey({})).keyMetadata!;
@@ -21,7 +21,7 @@ test("keys, aliases and ciphertexts survive a restart on the same data directory
 
   const second = await startTestServer({ dataDir });
   t.teardown(() => second.close());
-  const again = grpcJs.connect(second.url);
+  const again = grpcJs.connect(second);
   const described = await again.describeKey({ keyId: "alias/persistent" });
   t.is(described.keyMetadata?.keyId, keyMetadata!.keyId);
   t.is(described.keyMetadata?.description, "survives restarts");
@@ -49,5 +49,5 @@ test("a server refuses to start with a root key that is not the data directory's
   // The refused start released the store: the right key still opens it.
   const again = await startTestServer({ dataDir });
   t.teardown(() => again.close());
-  t.truthy((await connectGrpc.connect(again.url).listKeys({})).keys);
+  t.truthy((await connectGrpc.connect(again).listKeys({})).keys);
 });

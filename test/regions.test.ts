@@ -72,19 +72,19 @@ async function assertFailure(t: ExecutionContext, call: Promise<unknown>, except
 
 for (const kind of allClients) {
   test(`${kind.name}: key ARNs carry the region, and no header means the first region`, async (t) => {
-    const byDefault = await newKey(kind.connect(server.url));
-    const us = await newKey(kind.connect(server.url, US));
-    const eu = await newKey(kind.connect(server.url, EU));
+    const byDefault = await newKey(kind.connect(server));
+    const us = await newKey(kind.connect(server, US));
+    const eu = await newKey(kind.connect(server, EU));
     t.is(byDefault.arn, keyArn(US, byDefault.keyId));
     t.is(us.arn, keyArn(US, us.keyId));
     t.is(eu.arn, keyArn(EU, eu.keyId));
     // The key made without a header is the us-east-1 key of the same id.
-    t.is((await kind.connect(server.url, US).describeKey({ keyId: byDefault.keyId })).keyMetadata?.arn, byDefault.arn);
+    t.is((await kind.connect(server, US).describeKey({ keyId: byDefault.keyId })).keyMetadata?.arn, byDefault.arn);
   });
 
   test(`${kind.name}: a key of us-east-1 is not found from eu-west-1`, async (t) => {
-    const us = kind.connect(server.url, US);
-    const eu = kind.connect(server.url, EU);
+    const us = kind.connect(server, US);
+    const eu = kind.connect(server, EU);
     const key = await newKey(us);
     await assertFailure(t, eu.describeKey({ keyId: key.keyId }), "NotFoundException", Code.NotFound, "DescribeKey by id");
     await assertFailure(t, eu.describeKey({ keyId: key.arn }), "NotFoundException", Code.NotFound, "DescribeKey by us-east-1 ARN");
@@ -97,8 +97,8 @@ for (const kind of allClients) {
   });
 
   test(`${kind.name}: aliases are per region, and one name can name a key in each`, async (t) => {
-    const us = kind.connect(server.url, US);
-    const eu = kind.connect(server.url, EU);
+    const us = kind.connect(server, US);
+    const eu = kind.connect(server, EU);
     const usKey = await newKey(us);
     const euKey = await newKey(eu);
 
@@ -126,8 +126,8 @@ for (const kind of allClients) {
   });
 
   test(`${kind.name}: a ciphertext of us-east-1 does not decrypt in eu-west-1`, async (t) => {
-    const us = kind.connect(server.url, US);
-    const eu = kind.connect(server.url, EU);
+    const us = kind.connect(server, US);
+    const eu = kind.connect(server, EU);
     const key = await newKey(us);
     const { ciphertextBlob } = await us.encrypt({ keyId: key.keyId, plaintext });
     await assertFailure(t, eu.decrypt({ ciphertextBlob }), "InvalidCiphertextException", Code.InvalidArgument, "Decrypt in eu-west-1");
@@ -135,8 +135,8 @@ for (const kind of allClients) {
   });
 
   test(`${kind.name}: ListKeys lists only the region's own keys`, async (t) => {
-    const us = kind.connect(server.url, US);
-    const eu = kind.connect(server.url, EU);
+    const us = kind.connect(server, US);
+    const eu = kind.connect(server, EU);
     const usKeys = [await newKey(us), await newKey(us)];
     const euKeys = [await newKey(eu), await newKey(eu)];
     const usListed = await allKeys(us);
@@ -150,35 +150,35 @@ for (const kind of allClients) {
   });
 
   test(`${kind.name}: an unknown region is ValidationException, never the default region`, async (t) => {
-    const existing = await newKey(kind.connect(server.url));
-    const mars = kind.connect(server.url, "mars-north-9");
+    const existing = await newKey(kind.connect(server));
+    const mars = kind.connect(server, "mars-north-9");
     // Each call would succeed in the default region.
     await assertFailure(t, mars.describeKey({ keyId: existing.keyId }), "ValidationException", Code.InvalidArgument, "DescribeKey");
     await assertFailure(t, mars.listKeys({}), "ValidationException", Code.InvalidArgument, "ListKeys");
     await assertFailure(t, mars.encrypt({ keyId: existing.keyId, plaintext }), "ValidationException", Code.InvalidArgument, "Encrypt");
     await assertFailure(t, mars.disableKey({ keyId: existing.keyId }), "ValidationException", Code.InvalidArgument, "DisableKey");
-    t.true((await kind.connect(server.url).describeKey({ keyId: existing.keyId })).keyMetadata?.enabled, "the refused DisableKey changed nothing");
+    t.true((await kind.connect(server).describeKey({ keyId: existing.keyId })).keyMetadata?.enabled, "the refused DisableKey changed nothing");
 
     // On a server of its own, a refused CreateKey leaves every region empty.
     const fresh = await startTestServer();
     try {
-      await assertFailure(t, kind.connect(fresh.url, "mars-north-9").createKey({}), "ValidationException", Code.InvalidArgument, "CreateKey");
-      t.deepEqual(await allKeys(kind.connect(fresh.url)), []);
-      t.deepEqual(await allKeys(kind.connect(fresh.url, EU)), []);
+      await assertFailure(t, kind.connect(fresh, "mars-north-9").createKey({}), "ValidationException", Code.InvalidArgument, "CreateKey");
+      t.deepEqual(await allKeys(kind.connect(fresh)), []);
+      t.deepEqual(await allKeys(kind.connect(fresh, EU)), []);
     } finally {
       await fresh.destroy();
     }
   });
 
   test(`${kind.name}: a server configured with KMS_REGIONS=ap-south-1 defaults to it and refuses us-east-1`, async (t) => {
-    const byDefault = kind.connect(southServer.url);
+    const byDefault = kind.connect(southServer);
     const key = await newKey(byDefault);
     t.is(key.arn, keyArn("ap-south-1", key.keyId));
-    t.is((await kind.connect(southServer.url, "ap-south-1").describeKey({ keyId: key.arn })).keyMetadata?.keyId, key.keyId);
+    t.is((await kind.connect(southServer, "ap-south-1").describeKey({ keyId: key.arn })).keyMetadata?.keyId, key.keyId);
     t.true((await allKeys(byDefault)).some((k) => k.keyId === key.keyId && k.keyArn === key.arn));
     await assertFailure(t, byDefault.describeKey({ keyId: keyArn(US, key.keyId) }), "NotFoundException", Code.NotFound, "us-east-1 ARN");
 
-    const us = kind.connect(southServer.url, US);
+    const us = kind.connect(southServer, US);
     await assertFailure(t, us.createKey({}), "ValidationException", Code.InvalidArgument, "CreateKey in us-east-1");
     await assertFailure(t, us.describeKey({ keyId: key.keyId }), "ValidationException", Code.InvalidArgument, "DescribeKey in us-east-1");
   });

@@ -22,7 +22,7 @@ function renderings(bytes: Uint8Array): string[] {
 }
 
 test.serial("plaintext, ciphertext and data keys never reach the log, even at debug level", async (t) => {
-  const kms = connectGrpc.connect(server.url);
+  const kms = connectGrpc.connect(server);
   const plaintext = new TextEncoder().encode("PLAINTEXT-MARKER-7f3a9c");
   const { keyMetadata } = await kms.createKey({});
   const enc = await kms.encrypt({ keyId: keyMetadata!.keyId, plaintext, encryptionContext: { tenant: "acme" } });
@@ -41,7 +41,7 @@ test.serial("plaintext, ciphertext and data keys never reach the log, even at de
 });
 
 test.serial("one line per request with request id, RPC, region, outcome and latency", async (t) => {
-  const kms = connectGrpc.connect(server.url, "eu-west-1");
+  const kms = connectGrpc.connect(server, "eu-west-1");
   const before = requestLines().length;
   let requestId = "";
   await kms.generateRandom({ numberOfBytes: 4 }, { onHeader: (h) => (requestId = h.get("x-request-id") ?? "") });
@@ -52,7 +52,7 @@ test.serial("one line per request with request id, RPC, region, outcome and late
 });
 
 test.serial("a failed request logs its exception name, and its error detail carries the logged request id", async (t) => {
-  const kms = connectGrpc.connect(server.url);
+  const kms = connectGrpc.connect(server);
   const before = requestLines().length;
   const error = await t.throwsAsync(kms.describeKey({ keyId: "alias/does-not-exist" }));
   const detail = ConnectError.from(error).findDetails(ErrorDetailSchema)[0];
@@ -63,7 +63,7 @@ test.serial("a failed request logs its exception name, and its error detail carr
 });
 
 test.serial("an unknown region is refused with a typed error, logged, and nothing else runs (chain order)", async (t) => {
-  const kms = connectGrpc.connect(server.url, "mars-north-9");
+  const kms = connectGrpc.connect(server, "mars-north-9");
   const before = requestLines().length;
   const failure = await failureOf(kms.createKey({}));
   t.is(failure.exception, "ValidationException");

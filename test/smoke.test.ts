@@ -12,7 +12,7 @@ test.after.always(async () => {
 
 for (const kind of allClients) {
   test(`${kind.name}: create, encrypt, decrypt`, async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const { keyMetadata } = await kms.createKey({ description: "smoke" });
     const enc = await kms.encrypt({ keyId: keyMetadata!.keyId, plaintext: new TextEncoder().encode("hello") });
     const dec = await kms.decrypt({ ciphertextBlob: enc.ciphertextBlob });

@@ -49,7 +49,7 @@ for (const kind of allClients) {
   const title = (s: string): string => `${kind.name}: ${s}`;
 
   test(title("Encrypt/Decrypt round trip at 1 and 4096 bytes"), async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     for (const size of [1, 4096]) {
       const plaintext = randomBytes(size);
@@ -67,14 +67,14 @@ for (const kind of allClients) {
   });
 
   test(title("Encrypt of 0 or 4097 bytes is ValidationException"), async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     await expectFailure(t, kms.encrypt({ keyId: key.keyId, plaintext: new Uint8Array(0) }), "ValidationException", "0 bytes");
     await expectFailure(t, kms.encrypt({ keyId: key.keyId, plaintext: new Uint8Array(4097) }), "ValidationException", "4097 bytes");
   });
 
   test(title("Decrypt needs exactly the encryption context used by Encrypt"), async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     const context = { purpose: "test", tenant: "acme" };
     const { ciphertextBlob } = await kms.encrypt({ keyId: key.keyId, plaintext: utf8("bound"), encryptionContext: context });
@@ -99,7 +99,7 @@ for (const kind of allClients) {
   });
 
   test(title("encryption context keys that are special in JavaScript are bound like any other"), async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     const context: Record<string, string> = JSON.parse('{"__proto__":"p","constructor":"c","toString":"s"}') as Record<string, string>;
     t.deepEqual(Object.keys(context), ["__proto__", "constructor", "toString"], "precondition: own keys");
@@ -110,7 +110,7 @@ for (const kind of allClients) {
   });
 
   test(title("Decrypt accepts the right key by id, ARN, alias and alias ARN; another key is IncorrectKeyException"), async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     const other = await newKey(kms);
     const alias = uniqueAlias(kind.name);
@@ -130,7 +130,7 @@ for (const kind of allClients) {
   });
 
   test(title("Decrypt of a tampered blob (header, IV, body, tag) is InvalidCiphertextException"), async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     const { ciphertextBlob } = await kms.encrypt({ keyId: key.keyId, plaintext: utf8("tamper with me") });
     t.is(text((await kms.decrypt({ ciphertextBlob })).plaintext), "tamper with me", "the untouched blob decrypts");
@@ -156,7 +156,7 @@ for (const kind of allClients) {
   });
 
   test(title("Decrypt of a blob naming a key (or key version) that does not exist is InvalidCiphertextException"), async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     const nowhere = encryptSymmetric({ keyId: randomUUID(), version: 1, material: randomBytes(32) }, utf8("ghost"), {});
     await expectFailure(t, kms.decrypt({ ciphertextBlob: nowhere }), "InvalidCiphertextException", "unknown key");
@@ -167,7 +167,7 @@ for (const kind of allClients) {
   });
 
   test(title("Decrypt with encryption_algorithm RSAES_OAEP_SHA_256 on a symmetric ciphertext is InvalidKeyUsageException"), async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     const { ciphertextBlob } = await kms.encrypt({ keyId: key.keyId, plaintext: utf8("alg") });
     await expectFailure(t, kms.decrypt({ ciphertextBlob, encryptionAlgorithm: EncryptionAlgorithmSpec.RSAES_OAEP_SHA_256 }), "InvalidKeyUsageException");
@@ -182,7 +182,7 @@ for (const kind of allClients) {
   });
 
   test(title("a disabled key: Encrypt and Decrypt are DisabledException until it is enabled again"), async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     const { ciphertextBlob } = await kms.encrypt({ keyId: key.keyId, plaintext: utf8("old") });
     await kms.disableKey({ keyId: key.keyId });
@@ -193,7 +193,7 @@ for (const kind of allClients) {
   });
 
   test(title("a key pending deletion: Encrypt and Decrypt are KMSInvalidStateException"), async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     const { ciphertextBlob } = await kms.encrypt({ keyId: key.keyId, plaintext: utf8("doomed") });
     await kms.scheduleKeyDeletion({ keyId: key.keyId, pendingWindowInDays: 7 });
@@ -202,7 +202,7 @@ for (const kind of allClients) {
   });
 
   test(title("ReEncrypt from key A to key B"), async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const a = await newKey(kms);
     const b = await newKey(kms);
     const sourceContext = { stage: "source" };
@@ -227,7 +227,7 @@ for (const kind of allClients) {
   });
 
   test(title("ReEncrypt with a wrong source context is InvalidCiphertextException"), async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const a = await newKey(kms);
     const b = await newKey(kms);
     const { ciphertextBlob } = await kms.encrypt({ keyId: a.keyId, plaintext: utf8("ctx"), encryptionContext: { k: "v" } });
@@ -236,7 +236,7 @@ for (const kind of allClients) {
   });
 
   test(title("ReEncrypt reads from a source key pending deletion, but refuses a destination pending deletion"), async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const source = await newKey(kms);
     const destination = await newKey(kms);
     const doomedDestination = await newKey(kms);
@@ -251,7 +251,7 @@ for (const kind of allClients) {
   });
 
   test(title("ReEncrypt with source_key_id of another key is IncorrectKeyException"), async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const a = await newKey(kms);
     const b = await newKey(kms);
     const { ciphertextBlob } = await kms.encrypt({ keyId: a.keyId, plaintext: utf8("src") });
@@ -261,14 +261,14 @@ for (const kind of allClients) {
   });
 
   test(title("ReEncrypt without destination_key_id is ValidationException"), async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const a = await newKey(kms);
     const { ciphertextBlob } = await kms.encrypt({ keyId: a.keyId, plaintext: utf8("nowhere") });
     await expectFailure(t, kms.reEncrypt({ ciphertextBlob }), "ValidationException");
   });
 
   test(title("Encrypt with dry_run is DryRunOperationException"), async (t) => {
-    const kms = kind.connect(server.url);
+    const kms = kind.connect(server);
     const key = await newKey(kms);
     await expectFailure(t, kms.encrypt({ keyId: key.keyId, plaintext: utf8("dry"), dryRun: true }), "DryRunOperationException");
     // A dry run still checks the request first: an invalid one fails with its own exception.

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { createClient } from "@connectrpc/connect";
+import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import test from "ava";
 import { KeyManagementService } from "../gen/kms/v1/key_management_service_pb.js";
@@ -21,11 +21,12 @@ test("with KMS_TLS_CERT and KMS_TLS_KEY the same port serves gRPC over HTTP/2 an
   t.regex(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
   const ca = await readFile(cert);
 
-  const grpc = createClient(KeyManagementService, createGrpcTransport({ baseUrl: server.url, nodeOptions: { ca } }));
+  const interceptors: Interceptor[] = [(next) => (req) => (req.header.set("authorization", `Bearer ${server.token}`), next(req))];
+  const grpc = createClient(KeyManagementService, createGrpcTransport({ baseUrl: server.url, nodeOptions: { ca }, interceptors }));
   const { keyMetadata } = await grpc.createKey({});
   const enc = await grpc.encrypt({ keyId: keyMetadata!.keyId, plaintext: new Uint8Array([1, 2, 3]) });
 
-  const connect = createClient(KeyManagementService, createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", nodeOptions: { ca } }));
+  const connect = createClient(KeyManagementService, createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", nodeOptions: { ca }, interceptors }));
   const dec = await connect.decrypt({ ciphertextBlob: enc.ciphertextBlob });
   t.deepEqual([...dec.plaintext], [1, 2, 3]);
 

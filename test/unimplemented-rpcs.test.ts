@@ -14,8 +14,9 @@ test.after.always(async () => {
 
 for (const kind of allClients) {
   test(`${kind.name}: an RPC of the contract not implemented yet answers UNIMPLEMENTED with UnsupportedOperationException`, async (t) => {
-    const kms = kind.connect(server.url);
-    const failure = await failureOf(kms.sign({ keyId: "alias/x", message: new Uint8Array([1]), signingAlgorithm: SigningAlgorithmSpec.ECDSA_SHA_256 }));
+    const kms = kind.connect(server);
+    const { keyMetadata } = await kms.createKey({});
+    const failure = await failureOf(kms.sign({ keyId: keyMetadata!.keyId, message: new Uint8Array([1]), signingAlgorithm: SigningAlgorithmSpec.ECDSA_SHA_256 }));
     t.is(failure.code, Code.Unimplemented);
     t.is(failure.exception, "UnsupportedOperationException");
   });

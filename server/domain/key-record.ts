@@ -44,8 +44,9 @@ export interface KeyVersionRecord {
   readonly createdAt: number;
 }
 
-/** An alias as stored. */
+/** An alias as stored; alias names are unique per account and region. */
 export interface AliasRecord {
+  readonly accountId: string;
   readonly aliasName: string;
   readonly targetKeyId: string;
   readonly creationDate: number;

@@ -20,6 +20,7 @@ export const errorCatalog = {
   ConflictException: { code: Code.Aborted, httpStatus: 400, when: "A conflicting operation on the key is in progress (a rotation)." },
   DisabledException: { code: Code.FailedPrecondition, httpStatus: 400, when: "The key is disabled." },
   DryRunOperationException: { code: Code.FailedPrecondition, httpStatus: 412, when: "A dry run would have succeeded." },
+  ExpiredTokenException: { code: Code.Unauthenticated, httpStatus: 400, when: "The session token has expired: log in again." },
   ExpiredImportTokenException: { code: Code.InvalidArgument, httpStatus: 400, when: "The import token has expired." },
   IncorrectKeyException: { code: Code.InvalidArgument, httpStatus: 400, when: "The key named in the request is not the key that made the ciphertext." },
   IncorrectKeyMaterialException: { code: Code.InvalidArgument, httpStatus: 400, when: "Re-imported key material differs from the key's material." },
@@ -31,6 +32,7 @@ export const errorCatalog = {
   InvalidImportTokenException: { code: Code.InvalidArgument, httpStatus: 400, when: "The import token is not valid for the key." },
   InvalidKeyUsageException: { code: Code.InvalidArgument, httpStatus: 400, when: "The key's usage or spec does not allow the operation or algorithm." },
   InvalidMarkerException: { code: Code.InvalidArgument, httpStatus: 400, when: "The pagination marker was not returned by this listing." },
+  MissingAuthenticationTokenException: { code: Code.Unauthenticated, httpStatus: 403, when: "The request carries no credentials (authorization: Bearer <session token>)." },
   KMSInternalException: { code: Code.Internal, httpStatus: 500, when: "An internal error; the log has the cause under the request id." },
   KMSInvalidMacException: { code: Code.InvalidArgument, httpStatus: 400, when: "VerifyMac: the MAC does not verify." },
   KMSInvalidSignatureException: { code: Code.InvalidArgument, httpStatus: 400, when: "Verify: the signature does not verify." },
@@ -40,6 +42,7 @@ export const errorCatalog = {
   NotFoundException: { code: Code.NotFound, httpStatus: 400, when: "The key, alias or other resource does not exist in the request's region." },
   TagException: { code: Code.InvalidArgument, httpStatus: 400, when: "A tag breaks the tag rules." },
   ThrottlingException: { code: Code.ResourceExhausted, httpStatus: 400, when: "The request rate is over the quota." },
+  UnrecognizedClientException: { code: Code.Unauthenticated, httpStatus: 400, when: "The credentials are not valid: unknown, malformed or revoked token, or wrong access key." },
   UnsupportedOperationException: { code: Code.Unimplemented, httpStatus: 400, when: "The operation is not supported for this key or not implemented by this server." },
   ValidationException: { code: Code.InvalidArgument, httpStatus: 400, when: "A parameter is missing, out of range or malformed." },
 } as const satisfies Record<string, CatalogEntry>;

@@ -17,7 +17,7 @@ export function createRequestContextInterceptor(logger: Logger): Interceptor {
     const context: RequestContext = { requestId, logger: logger.child({ requestId }) };
     req.contextValues.set(requestContextKey, context);
     if (logger.isLevelEnabled("debug")) context.logger.debug({ rpc: req.method.name, request: redactMessage(req.method.input, req.message as never) }, "request body");
-    const line = () => ({ requestId, rpc: req.method.name, region: context.region, latencyMs: Math.round((performance.now() - started) * 1000) / 1000 });
+    const line = () => ({ requestId, rpc: req.method.name, region: context.region, principal: context.principal, latencyMs: Math.round((performance.now() - started) * 1000) / 1000 });
     try {
       const res = await next(req);
       res.header.set("x-request-id", requestId);

@@ -24,7 +24,7 @@ export function toKeyMetadata(region: Region, key: KeyRecord): MessageInitShape<
   return {
     awsAccountId: key.accountId,
     keyId: key.keyId,
-    arn: keyArn(region, key.keyId),
+    arn: keyArn(region, key.accountId, key.keyId),
     creationDate: timestampFromMs(key.creationDate),
     enabled: key.keyState === "Enabled",
     description: key.description,

@@ -1,7 +1,8 @@
-import { KmsError } from "../errors/kms-error.js";
+import type { KeyScope } from "../context.js";
 import { parseKeyIdentifier, parseKeyIdOrArn } from "../domain/key-identifier.js";
 import type { KeyRecord } from "../domain/key-record.js";
-import { aliasArn, keyArn, type Region } from "../domain/region.js";
+import { aliasArn, keyArn } from "../domain/region.js";
+import { KmsError } from "../errors/kms-error.js";
 
 /** A key found in the request's region, with its ARN. */
 export interface ResolvedKey {
@@ -10,23 +11,27 @@ export interface ResolvedKey {
 }
 
 /** Finds the key named by a key ID, key ARN, alias name or alias ARN, or fails with NotFoundException. */
-export async function resolveKey(region: Region, identifier: string, field = "key_id"): Promise<ResolvedKey> {
-  const id = parseKeyIdentifier(identifier, region, field);
-  if (id.kind === "key") return loadKey(region, id.keyId);
-  const alias = await region.keyring.getAlias(id.aliasName);
-  if (!alias) throw new KmsError("NotFoundException", `Alias ${aliasArn(region, id.aliasName)} is not found.`);
-  return loadKey(region, alias.targetKeyId);
+export async function resolveKey(scope: KeyScope, identifier: string, field = "key_id"): Promise<ResolvedKey> {
+  const resolved = scope.resolved?.get(field);
+  if (resolved) return resolved;
+  const id = parseKeyIdentifier(identifier, scope.region, scope.accountId, field);
+  if (id.kind === "key") return loadKey(scope, id);
+  const alias = await scope.region.keyring.getAlias(id.accountId, id.aliasName);
+  if (!alias) throw new KmsError("NotFoundException", `Alias ${aliasArn(scope.region, id.accountId, id.aliasName)} is not found.`);
+  return loadKey(scope, { accountId: id.accountId, keyId: alias.targetKeyId });
 }
 
 /** Finds the key named by a key ID or key ARN (management operations). */
-export async function resolveKeyByIdOrArn(region: Region, identifier: string, field = "key_id"): Promise<ResolvedKey> {
-  return loadKey(region, parseKeyIdOrArn(identifier, region, field));
+export async function resolveKeyByIdOrArn(scope: KeyScope, identifier: string, field = "key_id"): Promise<ResolvedKey> {
+  const resolved = scope.resolved?.get(field);
+  if (resolved) return resolved;
+  return loadKey(scope, parseKeyIdOrArn(identifier, scope.region, scope.accountId, field));
 }
 
-/** Loads a key by id or fails with NotFoundException. */
-export async function loadKey(region: Region, keyId: string): Promise<ResolvedKey> {
-  const arn = keyArn(region, keyId);
-  const key = await region.keyring.getKey(keyId);
-  if (!key) throw new KmsError("NotFoundException", `Key '${arn}' does not exist`);
+/** Loads a key of an account by id, or fails with NotFoundException (a key of another account is not found). */
+export async function loadKey(scope: KeyScope, id: { accountId: string; keyId: string }): Promise<ResolvedKey> {
+  const arn = keyArn(scope.region, id.accountId, id.keyId);
+  const key = await scope.region.keyring.getKey(id.keyId);
+  if (!key || key.accountId !== id.accountId) throw new KmsError("NotFoundException", `Key '${arn}' does not exist`);
   return { key, arn };
 }

@@ -5,13 +5,14 @@ import { EncryptionAlgorithmSpec } from "../../gen/kms/v1/types_pb.js";
 import { KmsError } from "../errors/kms-error.js";
 import { requireSymmetricEncryptionKey, requireUsableForCrypto } from "../domain/key-state-rules.js";
 import { limits } from "../domain/limits.js";
-import type { Region } from "../domain/region.js";
+import type { KeyScope } from "../context.js";
 import { checkByteLength } from "../domain/validation.js";
-import { loadKey, resolveKey, type ResolvedKey } from "./resolve-key.js";
+import { keyArn } from "../domain/region.js";
+import { resolveKey, type ResolvedKey } from "./resolve-key.js";
 
 /** The key an encrypting operation writes with: found, Enabled, and a symmetric encryption key. */
-export async function resolveEncryptionKey(region: Region, identifier: string, field = "key_id"): Promise<ResolvedKey> {
-  const resolved = await resolveKey(region, identifier, field);
+export async function resolveEncryptionKey(scope: KeyScope, identifier: string, field = "key_id"): Promise<ResolvedKey> {
+  const resolved = await resolveKey(scope, identifier, field);
   requireUsableForCrypto(resolved.key, resolved.arn);
   requireSymmetricEncryptionKey(resolved.key, resolved.arn);
   return resolved;
@@ -25,10 +26,17 @@ export function checkSymmetricAlgorithm(algorithm: EncryptionAlgorithmSpec, arn:
 }
 
 /** Encrypts under the key's current version. */
-export async function encryptWithCurrentVersion(region: Region, resolved: ResolvedKey, plaintext: Uint8Array, context: EncryptionContext) {
+export async function encryptWithCurrentVersion({ region }: KeyScope, resolved: ResolvedKey, plaintext: Uint8Array, context: EncryptionContext) {
   const version = await region.keyring.openKeyVersion(resolved.key.keyId, resolved.key.currentVersion);
   if (!version) throw new Error(`${resolved.arn} has no current version ${resolved.key.currentVersion}`);
   return { ciphertextBlob: encryptSymmetric(version, plaintext, context), keyMaterialId: version.keyMaterialId };
+}
+
+/** The key a ciphertext blob names, in any account of the region; an unknown key is InvalidCiphertextException. */
+export async function loadBlobKey(scope: KeyScope, keyId: string): Promise<ResolvedKey> {
+  const key = await scope.region.keyring.getKey(keyId);
+  if (!key) throw new KmsError("InvalidCiphertextException", INVALID_CIPHERTEXT_MESSAGE);
+  return { key, arn: keyArn(scope.region, key.accountId, key.keyId) };
 }
 
 /** What decrypting a symmetric ciphertext yields. */
@@ -43,7 +51,7 @@ export interface Decrypted extends ResolvedKey {
  * unknown key or version, altered bytes, other context) is the same InvalidCiphertextException.
  */
 export async function decryptBlob(
-  region: Region,
+  scope: KeyScope,
   blobBytes: Uint8Array,
   context: EncryptionContext,
   expected: { identifier: string; field: string; blobField: string; allowPendingDeletion?: boolean },
@@ -52,19 +60,18 @@ export async function decryptBlob(
   const blob = parseCiphertextBlob(blobBytes);
   let resolved: ResolvedKey | undefined;
   if (expected.identifier !== "") {
-    resolved = await resolveKey(region, expected.identifier, expected.field);
+    resolved = await resolveKey(scope, expected.identifier, expected.field);
     if (resolved.key.keyId !== blob.keyId) {
       throw new KmsError("IncorrectKeyException", `The key named in ${expected.field} is not the key that encrypted the ciphertext.`);
     }
   } else {
-    resolved = await loadKey(region, blob.keyId).catch((e: unknown) => {
-      if (e instanceof KmsError && e.exception === "NotFoundException") throw new KmsError("InvalidCiphertextException", INVALID_CIPHERTEXT_MESSAGE);
-      throw e;
-    });
+    // The blob names only a key id: the key may belong to another account (cross-account use is
+    // for authorization to decide), but it must exist in this region.
+    resolved = scope.resolved?.get(expected.blobField) ?? (await loadBlobKey(scope, blob.keyId));
   }
   requireUsableForCrypto(resolved.key, resolved.arn, { allowPendingDeletion: expected.allowPendingDeletion ?? false });
   if (resolved.key.keySpec !== "SYMMETRIC_DEFAULT") throw new KmsError("InvalidCiphertextException", INVALID_CIPHERTEXT_MESSAGE);
-  const version = await region.keyring.openKeyVersion(blob.keyId, blob.keyVersion);
+  const version = await scope.region.keyring.openKeyVersion(blob.keyId, blob.keyVersion);
   if (!version) throw new KmsError("InvalidCiphertextException", INVALID_CIPHERTEXT_MESSAGE);
   return { ...resolved, plaintext: decryptSymmetric(version, blob, context), keyMaterialId: version.keyMaterialId };
 }

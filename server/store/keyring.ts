@@ -1,16 +1,18 @@
 import { unwrapKeyMaterial, wrapKeyMaterial } from "../crypto/key-wrapping.js";
 import type { SymmetricKeyVersion } from "../crypto/symmetric-encryption.js";
 import type { AliasRecord, KeyRecord, KeyVersionRecord } from "../domain/key-record.js";
-import { KeyedLock } from "./keyed-lock.js";
 import { prefixEnd, type KvOperation, type KvStore } from "./kv-store.js";
+import { LockedBatches, type Commit } from "./locked-batches.js";
 
-// Layout of a region's keyspace:
-//   k/<keyId>                  KeyRecord
-//   v/<keyId>/<version:10>     KeyVersionRecord (material wrapped under the root key)
-//   a/<aliasName>              AliasRecord
-//   ka/<keyId>/<aliasName>     index of a key's aliases
+// Layout of a region's keyspace (key ids are unique in a region, whatever the account):
+//   k/<keyId>                      KeyRecord
+//   v/<keyId>/<version:10>         KeyVersionRecord (material wrapped under the root key)
+//   ak/<account>/<keyId>           index of an account's keys
+//   a/<account>/<aliasName>        AliasRecord
+//   ka/<keyId>/<aliasName>         index of a key's aliases
 const KEY = "k/";
 const VERSION = "v/";
+const ACCOUNT_KEY = "ak/";
 const ALIAS = "a/";
 const KEY_ALIAS = "ka/";
 
@@ -25,33 +27,37 @@ export interface OpenKeyVersion extends SymmetricKeyVersion {
  * staged in one atomic, durable batch, or nothing if the callback throws.
  */
 export class Keyring {
-  readonly #lock = new KeyedLock();
+  readonly #batches: LockedBatches;
 
   constructor(
     private readonly kv: KvStore,
     private readonly region: string,
     private readonly rootKey: Uint8Array,
-  ) {}
+  ) {
+    this.#batches = new LockedBatches(kv);
+  }
 
   async getKey(keyId: string): Promise<KeyRecord | undefined> {
     return parse<KeyRecord>(await this.kv.get(KEY + keyId));
   }
 
-  async getAlias(aliasName: string): Promise<AliasRecord | undefined> {
-    return parse<AliasRecord>(await this.kv.get(ALIAS + aliasName));
+  async getAlias(accountId: string, aliasName: string): Promise<AliasRecord | undefined> {
+    return parse<AliasRecord>(await this.kv.get(`${ALIAS}${accountId}/${aliasName}`));
   }
 
-  /** Keys in id order, after the given id. */
-  async listKeys(afterKeyId: string | undefined, count: number): Promise<KeyRecord[]> {
-    const rows = await this.kv.range({ ...(afterKeyId === undefined ? { gte: KEY } : { gt: KEY + afterKeyId }), lt: prefixEnd(KEY), limit: count });
-    return rows.map(([, value]) => JSON.parse(value) as KeyRecord);
+  /** Ids of an account's keys in id order, after the given id. */
+  async listKeyIds(accountId: string, afterKeyId: string | undefined, count: number): Promise<string[]> {
+    const prefix = `${ACCOUNT_KEY}${accountId}/`;
+    const rows = await this.kv.range({ ...(afterKeyId === undefined ? { gte: prefix } : { gt: prefix + afterKeyId }), lt: prefixEnd(prefix), limit: count });
+    return rows.map(([key]) => key.slice(prefix.length));
   }
 
-  /** Aliases in name order, after the given name. */
-  async listAliases(afterAliasName: string | undefined, count: number): Promise<AliasRecord[]> {
+  /** An account's aliases in name order, after the given name. */
+  async listAliases(accountId: string, afterAliasName: string | undefined, count: number): Promise<AliasRecord[]> {
+    const prefix = `${ALIAS}${accountId}/`;
     const rows = await this.kv.range({
-      ...(afterAliasName === undefined ? { gte: ALIAS } : { gt: ALIAS + afterAliasName }),
-      lt: prefixEnd(ALIAS),
+      ...(afterAliasName === undefined ? { gte: prefix } : { gt: prefix + afterAliasName }),
+      lt: prefixEnd(prefix),
       limit: count,
     });
     return rows.map(([, value]) => JSON.parse(value) as AliasRecord);
@@ -76,14 +82,9 @@ export class Keyring {
     return { keyId, version, material, keyMaterialId: record.keyMaterialId };
   }
 
-  /** Runs fn with the named resources locked and commits what it staged atomically. */
-  async transaction<T>(lockNames: readonly string[], fn: (tx: KeyringTransaction) => Promise<T>): Promise<T> {
-    return this.#lock.run(lockNames, async () => {
-      const tx = new KeyringTransaction(this);
-      const result = await fn(tx);
-      await this.kv.batch(tx.operations);
-      return result;
-    });
+  /** Runs fn with the named resources locked and commits what it staged atomically (with the request's audit record, when given). */
+  async transaction<T>(lockNames: readonly string[], fn: (tx: KeyringTransaction) => Promise<T>, commit?: Commit): Promise<T> {
+    return this.#batches.run(lockNames, (operations) => fn(new KeyringTransaction(this, operations)), commit);
   }
 
   /** Wraps material under the root key, bound to this region, key and version. */
@@ -94,12 +95,14 @@ export class Keyring {
 
 /** Staged writes of one keyring transaction. */
 export class KeyringTransaction {
-  readonly operations: KvOperation[] = [];
-
-  constructor(readonly keyring: Keyring) {}
+  constructor(
+    readonly keyring: Keyring,
+    private readonly operations: KvOperation[],
+  ) {}
 
   putKey(key: KeyRecord): void {
     this.operations.push({ type: "put", key: KEY + key.keyId, value: JSON.stringify(key) });
+    this.operations.push({ type: "put", key: `${ACCOUNT_KEY}${key.accountId}/${key.keyId}`, value: "" });
   }
 
   /** Stores a new version of a key's material, wrapped; the plaintext material is not kept. */
@@ -110,12 +113,12 @@ export class KeyringTransaction {
 
   putAlias(alias: AliasRecord, previousTargetKeyId?: string): void {
     if (previousTargetKeyId !== undefined) this.operations.push({ type: "del", key: `${KEY_ALIAS}${previousTargetKeyId}/${alias.aliasName}` });
-    this.operations.push({ type: "put", key: ALIAS + alias.aliasName, value: JSON.stringify(alias) });
+    this.operations.push({ type: "put", key: `${ALIAS}${alias.accountId}/${alias.aliasName}`, value: JSON.stringify(alias) });
     this.operations.push({ type: "put", key: `${KEY_ALIAS}${alias.targetKeyId}/${alias.aliasName}`, value: "" });
   }
 
   deleteAlias(alias: AliasRecord): void {
-    this.operations.push({ type: "del", key: ALIAS + alias.aliasName });
+    this.operations.push({ type: "del", key: `${ALIAS}${alias.accountId}/${alias.aliasName}` });
     this.operations.push({ type: "del", key: `${KEY_ALIAS}${alias.targetKeyId}/${alias.aliasName}` });
   }
 }

@@ -18,8 +18,12 @@ export interface KvStore {
   /** Applies all operations atomically and durably (fsynced) before resolving. */
   batch(operations: readonly KvOperation[]): Promise<void>;
   range(range: KvRange): Promise<Array<[string, string]>>;
-  /** A store over a separate keyspace (a region's keyring, global metadata). */
+  /** A store over a separate keyspace (a region's keyring, identities, the audit trail). Names must not contain "/". */
   scope(name: string): KvStore;
+  /** The operations addressed from the root store, so that writes of several scopes commit in one batch. */
+  qualify(operations: readonly KvOperation[]): KvOperation[];
+  /** The root store, whose batch takes qualified operations. */
+  readonly root: KvStore;
 }
 
 /** The upper bound that makes a range cover exactly the keys starting with `prefix` (which must end in "/"). */

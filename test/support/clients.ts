@@ -12,39 +12,52 @@ import { KeyManagementService } from "../../gen/kms/v1/key_management_service_pb
  */
 export type KmsClient = Client<typeof KeyManagementService>;
 
+/** Where a client connects: a server's URL and the session token it authenticates with (none for anonymous calls). */
+export interface Endpoint {
+  readonly url: string;
+  readonly token?: string;
+}
+
 /** A way of reaching the server: a name for test titles and a factory. */
 export interface ClientKind {
   readonly name: string;
-  connect(baseUrl: string, region?: string): KmsClient;
+  connect(endpoint: Endpoint, region?: string): KmsClient;
 }
 
-function regionHeader(region: string | undefined): Interceptor[] {
-  return region === undefined ? [] : [(next) => (req) => (req.header.set("x-kms-region", region), next(req))];
+/** Sets the bearer token and the region header on every call. */
+function callHeaders(endpoint: Endpoint, region: string | undefined): Interceptor[] {
+  return [
+    (next) => (req) => {
+      if (endpoint.token !== undefined) req.header.set("authorization", `Bearer ${endpoint.token}`);
+      if (region !== undefined) req.header.set("x-kms-region", region);
+      return next(req);
+    },
+  ];
 }
 
 /** Connect's client speaking gRPC over HTTP/2. */
 export const connectGrpc: ClientKind = {
   name: "connect-grpc",
-  connect: (baseUrl, region) => createClient(KeyManagementService, createGrpcTransport({ baseUrl, interceptors: regionHeader(region) })),
+  connect: (endpoint, region) => createClient(KeyManagementService, createGrpcTransport({ baseUrl: endpoint.url, interceptors: callHeaders(endpoint, region) })),
 };
 
 /** Connect's client speaking the Connect protocol over HTTP/1.1 (as curl and browsers do). */
 export const connectJson: ClientKind = {
   name: "connect-http1",
-  connect: (baseUrl, region) =>
-    createClient(KeyManagementService, createConnectTransport({ baseUrl, httpVersion: "1.1", useBinaryFormat: false, interceptors: regionHeader(region) })),
+  connect: (endpoint, region) =>
+    createClient(KeyManagementService, createConnectTransport({ baseUrl: endpoint.url, httpVersion: "1.1", useBinaryFormat: false, interceptors: callHeaders(endpoint, region) })),
 };
 
 /** Connect's client speaking gRPC-web over HTTP/1.1, as a browser would. */
 export const connectGrpcWeb: ClientKind = {
   name: "grpc-web",
-  connect: (baseUrl, region) => createClient(KeyManagementService, createGrpcWebTransport({ baseUrl, httpVersion: "1.1", interceptors: regionHeader(region) })),
+  connect: (endpoint, region) => createClient(KeyManagementService, createGrpcWebTransport({ baseUrl: endpoint.url, httpVersion: "1.1", interceptors: callHeaders(endpoint, region) })),
 };
 
 /** The plain @grpc/grpc-js client, with messages serialized by protobuf-es; errors become ConnectErrors. */
 export const grpcJs: ClientKind = {
   name: "grpc-js",
-  connect(baseUrl, region) {
+  connect(endpoint, region) {
     const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
     for (const method of KeyManagementService.methods) {
       const m = method as DescMethodUnary;
@@ -59,7 +72,7 @@ export const grpcJs: ClientKind = {
       };
     }
     const Ctor = grpc.makeGenericClientConstructor(definition, "KeyManagementService");
-    const raw = new Ctor(new URL(baseUrl).host, grpc.credentials.createInsecure()) as unknown as Record<
+    const raw = new Ctor(new URL(endpoint.url).host, grpc.credentials.createInsecure()) as unknown as Record<
       string,
       (req: unknown, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void
     >;
@@ -69,6 +82,7 @@ export const grpcJs: ClientKind = {
       client[m.localName] = (init: MessageInitShape<typeof m.input>) =>
         new Promise((resolve, reject) => {
           const md = new grpc.Metadata();
+          if (endpoint.token !== undefined) md.set("authorization", `Bearer ${endpoint.token}`);
           if (region !== undefined) md.set("x-kms-region", region);
           raw[m.localName]!.call(raw, create(m.input, init), md, (err, res) => (err ? reject(fromGrpcJsError(err)) : resolve(res)));
         });

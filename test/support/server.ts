@@ -1,13 +1,27 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { IdentityService } from "../../gen/kms/v1/identity_service_pb.js";
 import { loadConfig, type KmsConfig } from "../../server/config.js";
 import { createLogger } from "../../server/logger.js";
 import { startKmsServer, type KmsServer } from "../../server/server.js";
 
+/** The administrator that a fresh server writes to <data dir>/admin-credentials.json. */
+export interface AdminCredentials {
+  readonly account_id: string;
+  readonly principal_arn: string;
+  readonly access_key_id: string;
+  readonly secret_access_key: string;
+}
+
 /** A real server on a loopback port with its own data directory, and the log lines it wrote. */
 export interface TestServer extends KmsServer {
+  /** A session token of the administrator, so `kind.connect(server)` calls as the administrator. */
+  readonly token: string;
+  readonly admin: AdminCredentials;
   readonly dataDir: string;
   readonly config: KmsConfig;
   /** Every log line the server wrote, parsed. */
@@ -38,7 +52,12 @@ export async function startTestServer(options: { dataDir?: string; env?: Record<
     },
   });
   const server = await startKmsServer(config, { logger: createLogger(config.logLevel, sink) });
+  const admin = JSON.parse(await readFile(join(dataDir, "admin-credentials.json"), "utf8")) as AdminCredentials;
+  const ca = config.tls ? await readFile(config.tls.certFile) : undefined;
+  const token = await login(server.url, admin.access_key_id, admin.secret_access_key, ca);
   return {
+    token,
+    admin,
     url: server.url,
     port: server.port,
     close: () => server.close(),
@@ -51,4 +70,22 @@ export async function startTestServer(options: { dataDir?: string; env?: Record<
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The IdentityService of a server, called with a session token (or anonymously). */
+export function identityClient(url: string, token?: string, ca?: Buffer) {
+  return createClient(
+    IdentityService,
+    createGrpcTransport({
+      baseUrl: url,
+      ...(ca ? { nodeOptions: { ca } } : {}),
+      interceptors: token === undefined ? [] : [(next) => (req) => (req.header.set("authorization", `Bearer ${token}`), next(req))],
+    }),
+  );
+}
+
+/** Logs in with an access key and returns the session token. */
+export async function login(url: string, accessKeyId: string, secretAccessKey: string, ca?: Buffer): Promise<string> {
+  const { credentials } = await identityClient(url, undefined, ca).login({ accessKeyId, secretAccessKey });
+  return credentials!.sessionToken;
 }

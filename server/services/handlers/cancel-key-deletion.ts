@@ -1,11 +1,11 @@
-import { requireRegion } from "../../context.js";
+import { keyScope } from "../../context.js";
 import { requireState } from "../../domain/key-state-rules.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { updateKey } from "../update-key.js";
 
 /** CancelKeyDeletion: a key pending deletion comes back Disabled, as in AWS, so nobody is surprised by it working again. */
 export const cancelKeyDeletion: KmsHandlers["cancelKeyDeletion"] = async (req, ctx) => {
-  const { arn } = await updateKey(requireRegion(ctx), req.keyId, (key, keyArn) => {
+  const { arn } = await updateKey(keyScope(ctx), req.keyId, (key, keyArn) => {
     requireState(key, keyArn, ["PendingDeletion"]);
     const { deletionDate: _deletionDate, pendingWindowInDays: _window, ...rest } = key;
     return { ...rest, keyState: "Disabled" };

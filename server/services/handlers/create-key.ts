@@ -1,21 +1,21 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { KeySpec, KeyUsage, OriginType } from "../../../gen/kms/v1/types_pb.js";
-import { now, requireRegion } from "../../context.js";
+import { keyScope, now } from "../../context.js";
 import { defaultKeyPolicy } from "../../domain/default-key-policy.js";
 import type { KeyRecord } from "../../domain/key-record.js";
-import { limits } from "../../domain/limits.js";
 import { checkTags } from "../../domain/tags.js";
 import { checkDescription } from "../../domain/validation.js";
 import { KmsError, validationError } from "../../errors/kms-error.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { toKeyMetadata } from "../key-metadata.js";
+import { checkPolicyDocument } from "../policy-document.js";
 import { enumName } from "../proto-enum.js";
 
 const SYMMETRIC_KEY_BYTES = 32;
 
 /** CreateKey: a new symmetric key whose 256-bit material is generated here and stored only wrapped. */
 export const createKey: KmsHandlers["createKey"] = async (req, ctx) => {
-  const region = requireRegion(ctx);
+  const { region, accountId } = keyScope(ctx);
   const keySpec = enumName(KeySpec, req.keySpec === KeySpec.UNSPECIFIED ? KeySpec.SYMMETRIC_DEFAULT : req.keySpec, "key_spec");
   const keyUsage = enumName(KeyUsage, req.keyUsage === KeyUsage.UNSPECIFIED ? KeyUsage.ENCRYPT_DECRYPT : req.keyUsage, "key_usage");
   const origin = enumName(OriginType, req.origin === OriginType.UNSPECIFIED ? OriginType.AWS_KMS : req.origin, "origin");
@@ -26,14 +26,14 @@ export const createKey: KmsHandlers["createKey"] = async (req, ctx) => {
   checkDescription(req.description);
   const tags = req.tags.map((t) => ({ key: t.tagKey, value: t.tagValue }));
   checkTags(tags);
-  const policy = req.policy === "" ? defaultKeyPolicy(region.partition, region.accountId) : checkPolicyDocument(req.policy);
+  const policy = req.policy === "" ? defaultKeyPolicy(region.partition, accountId) : checkPolicyDocument(req.policy, "key");
 
   const keyId = randomUUID();
   const keyMaterialId = randomBytes(32).toString("hex");
   const created = now(ctx);
   const key: KeyRecord = {
     keyId,
-    accountId: region.accountId,
+    accountId,
     region: region.name,
     creationDate: created,
     description: req.description,
@@ -59,20 +59,3 @@ export const createKey: KmsHandlers["createKey"] = async (req, ctx) => {
   }
   return { keyMetadata: toKeyMetadata(region, key) };
 };
-
-/** Until policies are evaluated (identity issue), a policy must at least be a JSON object within 32 KB. */
-function checkPolicyDocument(policy: string): string {
-  if (Buffer.byteLength(policy, "utf8") > limits.keyPolicyBytes) {
-    throw new KmsError("LimitExceededException", `policy must be at most ${limits.keyPolicyBytes} bytes`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(policy);
-  } catch {
-    throw new KmsError("MalformedPolicyDocumentException", "policy is not valid JSON");
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new KmsError("MalformedPolicyDocumentException", "policy must be a JSON object");
-  }
-  return policy;
-}

@@ -1,4 +1,4 @@
-import { requireRegion } from "../../context.js";
+import { keyScope } from "../../context.js";
 import { checkAliasName, checkAliasNameNotReserved } from "../../domain/alias-name.js";
 import { aliasArn } from "../../domain/region.js";
 import { KmsError } from "../../errors/kms-error.js";
@@ -6,12 +6,12 @@ import type { KmsHandlers } from "../handler-types.js";
 
 /** DeleteAlias: removes the name; the key it pointed at is unaffected. */
 export const deleteAlias: KmsHandlers["deleteAlias"] = async (req, ctx) => {
-  const region = requireRegion(ctx);
+  const { region, accountId } = keyScope(ctx);
   checkAliasName(req.aliasName);
   checkAliasNameNotReserved(req.aliasName);
-  await region.keyring.transaction([`alias:${req.aliasName}`], async (tx) => {
-    const alias = await region.keyring.getAlias(req.aliasName);
-    if (!alias) throw new KmsError("NotFoundException", `Alias ${aliasArn(region, req.aliasName)} is not found.`);
+  await region.keyring.transaction([`alias:${accountId}/${req.aliasName}`], async (tx) => {
+    const alias = await region.keyring.getAlias(accountId, req.aliasName);
+    if (!alias) throw new KmsError("NotFoundException", `Alias ${aliasArn(region, accountId, req.aliasName)} is not found.`);
     tx.deleteAlias(alias);
   });
   return {};

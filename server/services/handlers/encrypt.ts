@@ -1,5 +1,5 @@
 import { EncryptionAlgorithmSpec } from "../../../gen/kms/v1/types_pb.js";
-import { requireRegion } from "../../context.js";
+import { keyScope } from "../../context.js";
 import { limits } from "../../domain/limits.js";
 import { checkByteLength, checkEncryptionContext, stopIfDryRun } from "../../domain/validation.js";
 import type { KmsHandlers } from "../handler-types.js";
@@ -7,12 +7,12 @@ import { checkSymmetricAlgorithm, encryptWithCurrentVersion, resolveEncryptionKe
 
 /** Encrypt: up to 4096 bytes under a symmetric key's current version, bound to the encryption context. */
 export const encrypt: KmsHandlers["encrypt"] = async (req, ctx) => {
-  const region = requireRegion(ctx);
+  const scope = keyScope(ctx);
   checkByteLength("plaintext", req.plaintext, limits.plaintextBytes);
   checkEncryptionContext("encryption_context", req.encryptionContext);
-  const key = await resolveEncryptionKey(region, req.keyId);
+  const key = await resolveEncryptionKey(scope, req.keyId);
   checkSymmetricAlgorithm(req.encryptionAlgorithm, key.arn);
   stopIfDryRun(req.dryRun);
-  const { ciphertextBlob } = await encryptWithCurrentVersion(region, key, req.plaintext, req.encryptionContext);
+  const { ciphertextBlob } = await encryptWithCurrentVersion(scope, key, req.plaintext, req.encryptionContext);
   return { ciphertextBlob, keyId: key.arn, encryptionAlgorithm: EncryptionAlgorithmSpec.SYMMETRIC_DEFAULT };
 };

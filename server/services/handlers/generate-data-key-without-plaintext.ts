@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { requireRegion } from "../../context.js";
+import { keyScope } from "../../context.js";
 import { checkEncryptionContext, stopIfDryRun } from "../../domain/validation.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { encryptWithCurrentVersion, resolveEncryptionKey } from "../symmetric-keys.js";
@@ -7,14 +7,14 @@ import { dataKeyLength } from "./data-key-length.js";
 
 /** GenerateDataKeyWithoutPlaintext: a fresh data key returned only encrypted, for a system that will decrypt it later. */
 export const generateDataKeyWithoutPlaintext: KmsHandlers["generateDataKeyWithoutPlaintext"] = async (req, ctx) => {
-  const region = requireRegion(ctx);
+  const scope = keyScope(ctx);
   const length = dataKeyLength(req.keySpec, req.numberOfBytes);
   checkEncryptionContext("encryption_context", req.encryptionContext);
-  const key = await resolveEncryptionKey(region, req.keyId);
+  const key = await resolveEncryptionKey(scope, req.keyId);
   stopIfDryRun(req.dryRun);
   const plaintext = randomBytes(length);
   try {
-    const { ciphertextBlob, keyMaterialId } = await encryptWithCurrentVersion(region, key, plaintext, req.encryptionContext);
+    const { ciphertextBlob, keyMaterialId } = await encryptWithCurrentVersion(scope, key, plaintext, req.encryptionContext);
     return { ciphertextBlob, keyId: key.arn, keyMaterialId };
   } finally {
     plaintext.fill(0);

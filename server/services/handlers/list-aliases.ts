@@ -1,5 +1,5 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { requireRegion } from "../../context.js";
+import { keyScope } from "../../context.js";
 import type { AliasRecord } from "../../domain/key-record.js";
 import { decodeMarker, toPage } from "../../domain/pagination.js";
 import { aliasArn } from "../../domain/region.js";
@@ -9,23 +9,24 @@ import { resolveKeyByIdOrArn } from "../resolve-key.js";
 
 /** ListAliases: the region's aliases, or one key's, in name order, a page at a time. */
 export const listAliases: KmsHandlers["listAliases"] = async (req, ctx) => {
-  const region = requireRegion(ctx);
+  const scope = keyScope(ctx);
+  const { region, accountId } = scope;
   const limit = listLimit(req.limit);
-  const keyId = req.keyId === "" ? undefined : (await resolveKeyByIdOrArn(region, req.keyId)).key.keyId;
+  const keyId = req.keyId === "" ? undefined : (await resolveKeyByIdOrArn(scope, req.keyId)).key.keyId;
   const listing = keyId === undefined ? "aliases" : `aliases:${keyId}`;
   const after = decodeMarker(listing, req.marker);
   let aliases: AliasRecord[];
   if (keyId === undefined) {
-    aliases = await region.keyring.listAliases(after, limit + 1);
+    aliases = await region.keyring.listAliases(accountId, after, limit + 1);
   } else {
     const names = await region.keyring.listAliasNamesOfKey(keyId, after, limit + 1);
-    aliases = (await Promise.all(names.map((name) => region.keyring.getAlias(name)))).filter((a): a is AliasRecord => a !== undefined);
+    aliases = (await Promise.all(names.map((name) => region.keyring.getAlias(accountId, name)))).filter((a): a is AliasRecord => a !== undefined);
   }
   const page = toPage(listing, aliases, limit, (a) => a.aliasName);
   return {
     aliases: page.items.map((a) => ({
       aliasName: a.aliasName,
-      aliasArn: aliasArn(region, a.aliasName),
+      aliasArn: aliasArn(region, accountId, a.aliasName),
       targetKeyId: a.targetKeyId,
       creationDate: timestampFromMs(a.creationDate),
       lastUpdatedDate: timestampFromMs(a.lastUpdatedDate),

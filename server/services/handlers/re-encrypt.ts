@@ -1,5 +1,5 @@
 import { EncryptionAlgorithmSpec } from "../../../gen/kms/v1/types_pb.js";
-import { requireRegion } from "../../context.js";
+import { keyScope } from "../../context.js";
 import { checkEncryptionContext, stopIfDryRun } from "../../domain/validation.js";
 import { validationError } from "../../errors/kms-error.js";
 import type { KmsHandlers } from "../handler-types.js";
@@ -11,13 +11,13 @@ import { checkSymmetricAlgorithm, decryptBlob, encryptWithCurrentVersion, resolv
  * the destination must be Enabled.
  */
 export const reEncrypt: KmsHandlers["reEncrypt"] = async (req, ctx) => {
-  const region = requireRegion(ctx);
+  const scope = keyScope(ctx);
   if (req.destinationKeyId === "") throw validationError("destination_key_id is required");
   checkEncryptionContext("source_encryption_context", req.sourceEncryptionContext);
   checkEncryptionContext("destination_encryption_context", req.destinationEncryptionContext);
-  const destination = await resolveEncryptionKey(region, req.destinationKeyId, "destination_key_id");
+  const destination = await resolveEncryptionKey(scope, req.destinationKeyId, "destination_key_id");
   checkSymmetricAlgorithm(req.destinationEncryptionAlgorithm, destination.arn, "destination_encryption_algorithm");
-  const source = await decryptBlob(region, req.ciphertextBlob, req.sourceEncryptionContext, {
+  const source = await decryptBlob(scope, req.ciphertextBlob, req.sourceEncryptionContext, {
     identifier: req.sourceKeyId,
     field: "source_key_id",
     blobField: "ciphertext_blob",
@@ -26,7 +26,7 @@ export const reEncrypt: KmsHandlers["reEncrypt"] = async (req, ctx) => {
   try {
     checkSymmetricAlgorithm(req.sourceEncryptionAlgorithm, source.arn, "source_encryption_algorithm");
     stopIfDryRun(req.dryRun);
-    const encrypted = await encryptWithCurrentVersion(region, destination, source.plaintext, req.destinationEncryptionContext);
+    const encrypted = await encryptWithCurrentVersion(scope, destination, source.plaintext, req.destinationEncryptionContext);
     return {
       ciphertextBlob: encrypted.ciphertextBlob,
       sourceKeyId: source.arn,

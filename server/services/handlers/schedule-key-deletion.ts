@@ -1,6 +1,6 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { KeyState } from "../../../gen/kms/v1/types_pb.js";
-import { now, requireRegion } from "../../context.js";
+import { keyScope, now } from "../../context.js";
 import { requireState } from "../../domain/key-state-rules.js";
 import { limits } from "../../domain/limits.js";
 import { checkIntRange } from "../../domain/validation.js";
@@ -17,7 +17,7 @@ export const scheduleKeyDeletion: KmsHandlers["scheduleKeyDeletion"] = async (re
   const window = req.pendingWindowInDays ?? limits.pendingWindowInDays.default;
   checkIntRange("pending_window_in_days", window, limits.pendingWindowInDays);
   const deletionDate = now(ctx) + window * DAY_MS;
-  const { arn } = await updateKey(requireRegion(ctx), req.keyId, (key, keyArn) => {
+  const { arn } = await updateKey(keyScope(ctx), req.keyId, (key, keyArn) => {
     requireState(key, keyArn, ["Enabled", "Disabled", "PendingImport"]);
     return { ...key, keyState: "PendingDeletion", deletionDate, pendingWindowInDays: window };
   });

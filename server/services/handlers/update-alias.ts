@@ -1,4 +1,4 @@
-import { now, requireRegion } from "../../context.js";
+import { keyScope, now } from "../../context.js";
 import { checkAliasName, checkAliasNameNotReserved } from "../../domain/alias-name.js";
 import { parseKeyIdOrArn } from "../../domain/key-identifier.js";
 import { requireState } from "../../domain/key-state-rules.js";
@@ -13,22 +13,23 @@ import { loadKey } from "../resolve-key.js";
  * that uses the alias keeps working with the new key.
  */
 export const updateAlias: KmsHandlers["updateAlias"] = async (req, ctx) => {
-  const region = requireRegion(ctx);
+  const scope = keyScope(ctx);
+  const { region, accountId } = scope;
   checkAliasName(req.aliasName);
   checkAliasNameNotReserved(req.aliasName);
-  const keyId = parseKeyIdOrArn(req.targetKeyId, region, "target_key_id");
+  const { keyId } = parseKeyIdOrArn(req.targetKeyId, region, accountId, "target_key_id");
   const updated = now(ctx);
-  await region.keyring.transaction([`alias:${req.aliasName}`, `key:${keyId}`], async (tx) => {
-    const alias = await region.keyring.getAlias(req.aliasName);
-    if (!alias) throw new KmsError("NotFoundException", `Alias ${aliasArn(region, req.aliasName)} is not found.`);
-    const { key, arn } = await loadKey(region, keyId);
+  await region.keyring.transaction([`alias:${accountId}/${req.aliasName}`, `key:${keyId}`], async (tx) => {
+    const alias = await region.keyring.getAlias(accountId, req.aliasName);
+    if (!alias) throw new KmsError("NotFoundException", `Alias ${aliasArn(region, accountId, req.aliasName)} is not found.`);
+    const { key, arn } = await loadKey(scope, { accountId, keyId });
     requireState(key, arn, ["Enabled", "Disabled", "PendingImport"]);
     const current = await region.keyring.getKey(alias.targetKeyId);
     if (current && (current.keySpec !== key.keySpec || current.keyUsage !== key.keyUsage)) {
       throw validationError(`the alias points at a ${current.keySpec} ${current.keyUsage} key; the new target must have the same spec and usage`);
     }
     if (alias.targetKeyId === keyId) return;
-    await checkAliasRoom(region, keyId);
+    await checkAliasRoom(scope, keyId);
     tx.putAlias({ ...alias, targetKeyId: keyId, lastUpdatedDate: updated }, alias.targetKeyId);
   });
   return {};

@@ -1,4 +1,4 @@
-import { requireRegion } from "../../context.js";
+import { keyScope } from "../../context.js";
 import { requireState } from "../../domain/key-state-rules.js";
 import { checkDescription } from "../../domain/validation.js";
 import type { KmsHandlers } from "../handler-types.js";
@@ -7,7 +7,7 @@ import { updateKey } from "../update-key.js";
 /** UpdateKeyDescription: replaces the description of a key that is not pending deletion. */
 export const updateKeyDescription: KmsHandlers["updateKeyDescription"] = async (req, ctx) => {
   checkDescription(req.description);
-  await updateKey(requireRegion(ctx), req.keyId, (key, arn) => {
+  await updateKey(keyScope(ctx), req.keyId, (key, arn) => {
     requireState(key, arn, ["Enabled", "Disabled", "PendingImport"]);
     return { ...key, description: req.description };
   });

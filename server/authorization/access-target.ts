@@ -1,0 +1,66 @@
+import type { DescMessage } from "@bufbuild/protobuf";
+import type { Access } from "../../gen/kms/v1/options_pb.js";
+import { KeyReference } from "../../gen/kms/v1/options_pb.js";
+import type { KeyScope } from "../context.js";
+import { parseCiphertextBlob } from "../crypto/ciphertext-blob.js";
+import { limits } from "../domain/limits.js";
+import { aliasArn } from "../domain/region.js";
+import { checkByteLength } from "../domain/validation.js";
+import { validationError } from "../errors/kms-error.js";
+import type { Caller } from "../identity/caller.js";
+import { resolveKey, resolveKeyByIdOrArn, type ResolvedKey } from "../services/resolve-key.js";
+import { loadBlobKey } from "../services/symmetric-keys.js";
+
+/** What one access rule of an RPC is about: a key (then the resource is its ARN) or another resource. */
+export interface AccessTarget {
+  readonly resource: string;
+  readonly key?: ResolvedKey;
+  readonly requestAlias?: string;
+}
+
+/** The value of a request field by its proto name. */
+export function fieldValue(desc: DescMessage, message: Record<string, unknown>, name: string): unknown {
+  const field = desc.fields.find((f) => f.name === name);
+  if (!field) throw new Error(`${desc.typeName} has no field ${name}, named by its access option`);
+  return message[field.localName];
+}
+
+/**
+ * Resolves what an access rule acts on, reading the field the contract names: a key by id, ARN
+ * or alias, the key inside a ciphertext, an alias ARN, or a resource template such as
+ * "arn:{partition}:iam::{account}:user/{user_name}".
+ */
+export async function resolveAccessTarget(rule: Access, desc: DescMessage, message: Record<string, unknown>, scope: KeyScope, caller: Caller, partition: string): Promise<AccessTarget> {
+  switch (rule.keyReference) {
+    case KeyReference.KEY_ID_OR_ARN:
+    case KeyReference.ANY: {
+      const value = fieldValue(desc, message, rule.keyField) as string;
+      const key = rule.keyReference === KeyReference.ANY ? await resolveKey(scope, value, rule.keyField) : await resolveKeyByIdOrArn(scope, value, rule.keyField);
+      const requestAlias = value.startsWith("alias/") ? value : /^arn:[^:]+:kms:[^:]+:\d{12}:(alias\/.+)$/.exec(value)?.[1];
+      return { resource: key.arn, key, ...(requestAlias !== undefined ? { requestAlias } : {}) };
+    }
+    case KeyReference.CIPHERTEXT: {
+      const blob = fieldValue(desc, message, rule.keyField) as Uint8Array;
+      checkByteLength(rule.keyField, blob, limits.ciphertextBlobBytes);
+      const key = await loadBlobKey(scope, parseCiphertextBlob(blob).keyId);
+      return { resource: key.arn, key };
+    }
+    case KeyReference.ALIAS_NAME: {
+      const aliasName = fieldValue(desc, message, rule.keyField) as string;
+      if (aliasName === "") throw validationError(`${rule.keyField} is required`);
+      return { resource: aliasArn(scope.region, caller.accountId, aliasName) };
+    }
+    default:
+      return { resource: rule.resource === "" ? "*" : expandResource(rule.resource, desc, message, caller, partition) };
+  }
+}
+
+function expandResource(template: string, desc: DescMessage, message: Record<string, unknown>, caller: Caller, partition: string): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    if (name === "partition") return partition;
+    if (name === "account") return caller.accountId;
+    const value = fieldValue(desc, message, name);
+    if (typeof value !== "string" || value === "") throw validationError(`${name} is required`);
+    return value;
+  });
+}

@@ -1,0 +1,120 @@
+import type { DescField, DescMessage } from "@bufbuild/protobuf";
+import type { KeyRecord } from "../domain/key-record.js";
+import type { Caller } from "../identity/caller.js";
+
+/** Facts about the connection a request came on. */
+export interface ConnectionFacts {
+  readonly sourceIp?: string;
+  readonly secureTransport: boolean;
+}
+
+/** Request fields whose value is a condition key, by proto field name. */
+const fieldConditionKeys: Readonly<Record<string, string>> = {
+  encryption_algorithm: "kms:encryptionalgorithm",
+  destination_encryption_algorithm: "kms:encryptionalgorithm",
+  signing_algorithm: "kms:signingalgorithm",
+  message_type: "kms:messagetype",
+  mac_algorithm: "kms:macalgorithm",
+  key_agreement_algorithm: "kms:keyagreementalgorithm",
+  key_pair_spec: "kms:datakeypairspec",
+  wrapping_algorithm: "kms:wrappingalgorithm",
+  wrapping_key_spec: "kms:wrappingkeyspec",
+  expiration_model: "kms:expirationmodel",
+  pending_window_in_days: "kms:schedulekeydeletionpendingwindowindays",
+  rotation_period_in_days: "kms:rotationperiodindays",
+  replica_region: "kms:replicaregion",
+  primary_region: "kms:primaryregion",
+  grantee_principal: "kms:granteeprincipal",
+  retiring_principal: "kms:retiringprincipal",
+  bypass_policy_lockout_safety_check: "kms:bypasspolicylockoutsafetycheck",
+  multi_region: "kms:multiregion",
+};
+
+/** Fields that carry an encryption context. */
+const contextFields = ["encryption_context", "source_encryption_context", "destination_encryption_context"];
+
+/**
+ * The condition context of one access check: who calls, from where, when, on which key, with
+ * what request. Keys are lowercased (condition keys are case-insensitive). Values of a request's
+ * enum fields are their AWS names.
+ */
+export function buildConditionContext(input: {
+  caller: Caller;
+  connection: ConnectionFacts;
+  now: number;
+  region: string;
+  requestDesc: DescMessage;
+  request: Record<string, unknown>;
+  key?: KeyRecord;
+  /** The alias the request named the key by, for kms:RequestAlias. */
+  requestAlias?: string;
+}): Map<string, string | string[]> {
+  const { caller, connection, request, requestDesc, key } = input;
+  const c = new Map<string, string | string[]>();
+  c.set("aws:principalarn", caller.roleArn ?? caller.arn);
+  c.set("aws:principalaccount", caller.accountId);
+  c.set("aws:principaltype", caller.kind === "user" ? "User" : "AssumedRole");
+  c.set("aws:userid", caller.userId);
+  c.set("kms:calleraccount", caller.accountId);
+  for (const [k, v] of Object.entries(caller.tags)) c.set(`aws:principaltag/${k.toLowerCase()}`, v);
+  if (connection.sourceIp !== undefined) c.set("aws:sourceip", connection.sourceIp);
+  c.set("aws:securetransport", String(connection.secureTransport));
+  c.set("aws:currenttime", new Date(input.now).toISOString());
+  c.set("aws:epochtime", String(Math.floor(input.now / 1000)));
+  c.set("aws:requestedregion", input.region);
+  c.set("kms:grantisforawsresource", "false");
+  if (input.requestAlias !== undefined) c.set("kms:requestalias", input.requestAlias);
+  if (key) {
+    c.set("kms:keyspec", key.keySpec);
+    c.set("kms:keyusage", key.keyUsage);
+    c.set("kms:keyorigin", key.origin);
+    c.set("kms:multiregion", String(key.multiRegion));
+    for (const t of key.tags) c.set(`aws:resourcetag/${t.key.toLowerCase()}`, t.value);
+  }
+  for (const field of requestDesc.fields) {
+    const value = request[field.localName];
+    const conditionKey = fieldConditionKeys[field.name];
+    if (conditionKey !== undefined) {
+      const text = conditionValue(field, value);
+      if (text !== undefined) c.set(conditionKey, text);
+    }
+    if (contextFields.includes(field.name) && value && typeof value === "object") {
+      const pairs = Object.entries(value as Record<string, string>);
+      if (pairs.length > 0) {
+        for (const [k, v] of pairs) c.set(`kms:encryptioncontext:${k.toLowerCase()}`, v);
+        c.set("kms:encryptioncontextkeys", pairs.map(([k]) => k));
+      }
+    }
+  }
+  addCreateKeyFacts(c, request, requestDesc);
+  return c;
+}
+
+/** CreateKey and TagResource carry tags; CreateKey's spec, usage and origin are condition keys too. */
+function addCreateKeyFacts(c: Map<string, string | string[]>, request: Record<string, unknown>, desc: DescMessage): void {
+  const tags = request.tags as Array<{ tagKey: string; tagValue: string }> | undefined;
+  if (Array.isArray(tags) && tags.length > 0) {
+    for (const t of tags) c.set(`aws:requesttag/${t.tagKey.toLowerCase()}`, t.tagValue);
+    c.set("aws:tagkeys", tags.map((t) => t.tagKey));
+  }
+  const tagKeys = request.tagKeys as string[] | undefined;
+  if (Array.isArray(tagKeys) && tagKeys.length > 0) c.set("aws:tagkeys", [...tagKeys]);
+  if (desc.typeName === "kms.v1.CreateKeyRequest") {
+    c.set("kms:keyspec", enumAwsName(desc.fields.find((f) => f.name === "key_spec")!, request.keySpec as number) ?? "SYMMETRIC_DEFAULT");
+    c.set("kms:keyusage", enumAwsName(desc.fields.find((f) => f.name === "key_usage")!, request.keyUsage as number) ?? "ENCRYPT_DECRYPT");
+    c.set("kms:keyorigin", enumAwsName(desc.fields.find((f) => f.name === "origin")!, request.origin as number) ?? "AWS_KMS");
+  }
+}
+
+function conditionValue(field: DescField, value: unknown): string | undefined {
+  if (value === undefined || value === "" ) return undefined;
+  if (field.fieldKind === "enum") return enumAwsName(field, value as number);
+  if (typeof value === "boolean") return value ? "true" : undefined;
+  return String(value);
+}
+
+/** The AWS name of an enum value (the value name without the enum's prefix); undefined for UNSPECIFIED. */
+function enumAwsName(field: DescField, value: number): string | undefined {
+  if (field.fieldKind !== "enum" || value === 0) return undefined;
+  return field.enum.values.find((v) => v.number === value)?.localName;
+}

@@ -1,0 +1,53 @@
+import type { Caller } from "./caller.js";
+import type { IdentityStore } from "./identity-store.js";
+import { principalArn } from "./principal-arn.js";
+import { hashSecret, parseSessionToken, secretsEqual } from "./secrets.js";
+
+/** Why a token was refused; the message is safe to send to the caller. */
+export class AuthenticationError extends Error {
+  override readonly name = "AuthenticationError";
+}
+
+/**
+ * Resolves a bearer token to its caller. The token's secret is checked against the stored
+ * hash in constant time; an expired or revoked session, a deleted user or role, or a
+ * deactivated access key all refuse the token.
+ */
+export async function authenticate(store: IdentityStore, token: string, now: number, partition: string): Promise<Caller> {
+  const parsed = parseSessionToken(token);
+  if (!parsed) throw new AuthenticationError("the bearer token is malformed");
+  const session = await store.getSession(parsed.sessionId);
+  if (!session || !secretsEqual(hashSecret(parsed.secret), session.secretHash)) throw new AuthenticationError("the session token is not valid");
+  if (session.expiresAt <= now) throw new AuthenticationError("the session token has expired");
+  if (session.kind === "user") {
+    const user = await store.getUser(session.accountId, session.name);
+    if (!user) throw new AuthenticationError("the session's user no longer exists");
+    if (session.accessKeyId !== undefined) {
+      const key = await store.getAccessKey(session.accessKeyId);
+      if (!key || key.status !== "Active") throw new AuthenticationError("the access key of this session was deactivated or deleted");
+    }
+    return {
+      accountId: user.accountId,
+      arn: principalArn.user(partition, user.accountId, user.userName),
+      userId: user.userId,
+      kind: "user",
+      name: user.userName,
+      tags: Object.fromEntries(user.tags.map((t) => [t.key, t.value])),
+      sessionId: session.sessionId,
+    };
+  }
+  const role = await store.getRole(session.accountId, session.name);
+  if (!role) throw new AuthenticationError("the session's role no longer exists");
+  const sessionName = session.roleSessionName ?? "session";
+  return {
+    accountId: role.accountId,
+    arn: principalArn.roleSession(partition, role.accountId, role.roleName, sessionName),
+    userId: `${role.roleId}:${sessionName}`,
+    roleArn: principalArn.role(partition, role.accountId, role.roleName),
+    kind: "role-session",
+    name: role.roleName,
+    tags: Object.fromEntries(role.tags.map((t) => [t.key, t.value])),
+    sessionId: session.sessionId,
+    ...(session.sessionPolicy !== undefined ? { sessionPolicy: session.sessionPolicy } : {}),
+  };
+}

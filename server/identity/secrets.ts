@@ -1,0 +1,39 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+
+const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/** An id with AWS's shape: a four-letter prefix (AKIA, AIDA, AROA) and 16 base32 characters. */
+export function newAwsStyleId(prefix: string): string {
+  const bytes = randomBytes(16);
+  let id = prefix;
+  for (const b of bytes) id += BASE32[b & 31];
+  return id;
+}
+
+/** A secret access key: 40 characters, as AWS's are. */
+export function newSecretAccessKey(): string {
+  return randomBytes(30).toString("base64");
+}
+
+/** A new bearer token "kms1.<session id>.<secret>": the id finds the session, the secret proves it. */
+export function newSessionToken(): { token: string; sessionId: string; secretHash: string } {
+  const sessionId = randomBytes(16).toString("hex");
+  const secret = randomBytes(32).toString("base64url");
+  return { token: `kms1.${sessionId}.${secret}`, sessionId, secretHash: hashSecret(secret) };
+}
+
+/** Splits a bearer token; undefined when it is not one of ours. */
+export function parseSessionToken(token: string): { sessionId: string; secret: string } | undefined {
+  const m = /^kms1\.([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  return m ? { sessionId: m[1]!, secret: m[2]! } : undefined;
+}
+
+/** The stored form of a token secret: SHA-256, so a copy of the store holds no usable token. */
+export function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret, "utf8").digest("hex");
+}
+
+/** Compares two secrets in constant time (by their SHA-256, so lengths never leak). */
+export function secretsEqual(a: string, b: string): boolean {
+  return timingSafeEqual(createHash("sha256").update(a, "utf8").digest(), createHash("sha256").update(b, "utf8").digest());
+}

@@ -1,0 +1,66 @@
+import { getOption, hasOption } from "@bufbuild/protobuf";
+import type { Interceptor } from "@connectrpc/connect";
+import { access, unauthenticated } from "../../gen/kms/v1/options_pb.js";
+import { fieldValue, resolveAccessTarget } from "../authorization/access-target.js";
+import { loadCallerPolicies } from "../authorization/caller-policies.js";
+import { buildConditionContext } from "../authorization/condition-context.js";
+import { callerKey, clockKey, connectionKey, regionKey, resolvedKeysKey, type ServerServices } from "../context.js";
+import { KmsError } from "../errors/kms-error.js";
+import { authorize, describeDenial, type AccessRequest } from "../policy/index.js";
+import type { ResolvedKey } from "../services/resolve-key.js";
+
+/**
+ * Decides every request before its handler runs, from the contract: each (kms.v1.access) rule
+ * of the RPC names an action and what it acts on. The key is resolved once and handed on in
+ * context; the key policy, the caller's identity policies (and session policy) and the key's
+ * grants decide, as AWS KMS does; explicit deny wins; the default is deny.
+ */
+export function createAuthorizationInterceptor(services: ServerServices): Interceptor {
+  return (next) => async (req) => {
+    if (hasOption(req.method, unauthenticated) && getOption(req.method, unauthenticated)) return next(req);
+    const rules = hasOption(req.method, access) ? getOption(req.method, access) : [];
+    if (rules.length === 0) return next(req);
+    const caller = req.contextValues.get(callerKey);
+    const region = req.contextValues.get(regionKey);
+    if (!caller || !region) throw new Error("authorization needs the authentication and region interceptors before it");
+
+    const message = req.message as unknown as Record<string, unknown>;
+    const now = req.contextValues.get(clockKey)();
+    const policies = await loadCallerPolicies(services.identities, services.policies, caller);
+    const scope = { region, accountId: caller.accountId };
+    const resolved = new Map<string, ResolvedKey>();
+    for (const rule of rules) {
+      const target = await resolveAccessTarget(rule, req.method.input, message, scope, caller, services.partition);
+      if (target.key) resolved.set(rule.keyField, target.key);
+      const context = buildConditionContext({
+        caller,
+        connection: req.contextValues.get(connectionKey),
+        now,
+        region: region.name,
+        requestDesc: req.method.input,
+        request: message,
+        ...(target.key ? { key: target.key.key } : {}),
+        ...(target.requestAlias !== undefined ? { requestAlias: target.requestAlias } : {}),
+      });
+      const request: AccessRequest = { principal: caller, action: rule.action, resource: target.resource, context };
+      const result = authorize({
+        request,
+        ...(target.key
+          ? { key: { policy: services.policies.get(target.key.key.policy, "key"), accountId: target.key.key.accountId, grants: [], encryptionContext: encryptionContextOf(req.method.input, message) } }
+          : {}),
+        ...policies,
+      });
+      if (!result.allowed) throw new KmsError("AccessDeniedException", describeDenial(result, request));
+    }
+    req.contextValues.set(resolvedKeysKey, resolved);
+    return next(req);
+  };
+}
+
+/** The encryption context a request carries, for grant constraints. */
+function encryptionContextOf(desc: Parameters<typeof fieldValue>[0], message: Record<string, unknown>): Readonly<Record<string, string>> | undefined {
+  for (const name of ["encryption_context", "source_encryption_context", "destination_encryption_context"]) {
+    if (desc.fields.some((f) => f.name === name)) return fieldValue(desc, message, name) as Record<string, string>;
+  }
+  return undefined;
+}

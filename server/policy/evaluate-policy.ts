@@ -1,0 +1,47 @@
+import type { CompiledPolicy, CompiledStatement, PatternBlock } from "./compiled-policy.js";
+import { conditionHolds } from "./evaluate-condition.js";
+import { matchPrincipal, principalStrength, type PrincipalOutcome } from "./match-principal.js";
+import type { AccessRequest, PolicyDecision, StatementRef } from "./policy-types.js";
+
+function blockMatches(block: PatternBlock, value: string): boolean {
+  const any = block.patterns.some((p) => p.matches(value));
+  return block.negated ? !any : any;
+}
+
+function refOf(statement: CompiledStatement): StatementRef {
+  return statement.sid === undefined ? { index: statement.index } : { index: statement.index, sid: statement.sid };
+}
+
+const DIRECT: PrincipalOutcome = Object.freeze({ matched: true, via: "direct", namesSession: false });
+
+/** Whether the statement applies to the request, and how its principal matched. */
+function applies(policy: CompiledPolicy, statement: CompiledStatement, request: AccessRequest): PrincipalOutcome | undefined {
+  if (!blockMatches(statement.action, request.action)) return undefined;
+  if (statement.resource) {
+    if (!blockMatches(statement.resource, request.resource)) return undefined;
+  } else if (policy.kind === "key") {
+    return undefined; // AWS ignores a key-policy statement without Resource.
+  }
+  const principal = statement.principal ? matchPrincipal(statement.principal, request.principal) : DIRECT;
+  if (!principal.matched) return undefined;
+  return statement.conditions.every((c) => conditionHolds(c, request.context)) ? principal : undefined;
+}
+
+/**
+ * Evaluates one policy against a request. An applicable Deny wins over any Allow, whatever the
+ * statement order, and the first applicable Deny is reported. Otherwise the strongest applicable
+ * Allow is reported (the one naming the caller's exact session, then any other direct match,
+ * then an account match; the first of equals), because authorize() needs to know whether the
+ * key policy names the caller or only trusts its account. "None" when nothing applies.
+ */
+export function evaluatePolicy(policy: CompiledPolicy, request: AccessRequest): PolicyDecision {
+  let allow: { statement: CompiledStatement; outcome: PrincipalOutcome } | undefined;
+  for (const statement of policy.statements) {
+    const outcome = applies(policy, statement, request);
+    if (!outcome) continue;
+    if (statement.effect === "Deny") return { effect: "Deny", statement: refOf(statement) };
+    if (!allow || principalStrength(outcome) > principalStrength(allow.outcome)) allow = { statement, outcome };
+  }
+  if (!allow || !allow.outcome.matched) return { effect: "None" };
+  return { effect: "Allow", statement: refOf(allow.statement), via: allow.outcome.via, namesSession: allow.outcome.namesSession };
+}

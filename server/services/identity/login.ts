@@ -1,0 +1,29 @@
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { now, requireServices } from "../../context.js";
+import { KmsError, validationError } from "../../errors/kms-error.js";
+import { principalArn } from "../../identity/principal-arn.js";
+import { newSessionToken, secretsEqual } from "../../identity/secrets.js";
+import { sessionSeconds } from "./session-lifetime.js";
+import type { IdentityHandlers } from "./identity-handler-types.js";
+
+const REFUSED = "the access key id or secret access key is not valid";
+
+/**
+ * Login: an access key for a session token. Unknown keys, inactive keys and wrong secrets get
+ * the same answer, and the secret is compared in constant time.
+ */
+export const login: IdentityHandlers["login"] = async (req, ctx) => {
+  const { identities, partition } = requireServices(ctx);
+  if (req.accessKeyId === "" || req.secretAccessKey === "") throw validationError("access_key_id and secret_access_key are required");
+  const seconds = sessionSeconds(req.durationSeconds);
+  const key = await identities.getAccessKey(req.accessKeyId);
+  const valid = key !== undefined && key.status === "Active" && secretsEqual(identities.openSecret(key), req.secretAccessKey);
+  if (!key || !valid) throw new KmsError("UnrecognizedClientException", REFUSED);
+  const started = now(ctx);
+  const { token, sessionId, secretHash } = newSessionToken();
+  const expiresAt = started + seconds * 1000;
+  await identities.transaction([], async (tx) =>
+    tx.putSession({ sessionId, secretHash, accountId: key.accountId, kind: "user", name: key.userName, accessKeyId: key.accessKeyId, createdAt: started, expiresAt }),
+  );
+  return { credentials: { sessionToken: token, expiration: timestampFromMs(expiresAt) }, principalArn: principalArn.user(partition, key.accountId, key.userName) };
+};
