@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Region } from "./domain/region.js";
 import type { Caller } from "./identity/caller.js";
 import type { IdentityStore } from "./identity/identity-store.js";
+import type { CallerPolicies } from "./authorization/caller-policies.js";
 import type { ConnectionFacts } from "./authorization/condition-context.js";
 import type { PolicyCache } from "./policy/index.js";
 import type { ResolvedKey } from "./services/resolve-key.js";
@@ -33,6 +34,8 @@ export interface ServerServices {
 export const servicesKey = createContextKey<ServerServices | undefined>(undefined, { description: "server services" });
 /** Keys the authorization interceptor resolved, by request field name, so handlers do not load them again. */
 export const resolvedKeysKey = createContextKey<ReadonlyMap<string, ResolvedKey>>(new Map(), { description: "keys resolved by authorization" });
+/** The caller's compiled identity and session policies, loaded once by authorization. */
+export const callerPoliciesKey = createContextKey<CallerPolicies | undefined>(undefined, { description: "the caller's policies" });
 /** Facts about the connection (source address, TLS), for policy conditions and the audit trail. */
 export const connectionKey = createContextKey<ConnectionFacts>({ secureTransport: false }, { description: "connection facts" });
 export const clockKey = createContextKey<Clock>(() => Date.now(), { description: "clock" });

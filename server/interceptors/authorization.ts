@@ -4,7 +4,7 @@ import { access, unauthenticated } from "../../gen/kms/v1/options_pb.js";
 import { fieldValue, resolveAccessTarget } from "../authorization/access-target.js";
 import { loadCallerPolicies } from "../authorization/caller-policies.js";
 import { buildConditionContext } from "../authorization/condition-context.js";
-import { callerKey, clockKey, connectionKey, regionKey, resolvedKeysKey, type ServerServices } from "../context.js";
+import { callerKey, callerPoliciesKey, clockKey, connectionKey, regionKey, resolvedKeysKey, type ServerServices } from "../context.js";
 import { KmsError } from "../errors/kms-error.js";
 import { authorize, describeDenial, type AccessRequest } from "../policy/index.js";
 import type { ResolvedKey } from "../services/resolve-key.js";
@@ -53,6 +53,7 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
       if (!result.allowed) throw new KmsError("AccessDeniedException", describeDenial(result, request));
     }
     req.contextValues.set(resolvedKeysKey, resolved);
+    req.contextValues.set(callerPoliciesKey, policies);
     return next(req);
   };
 }

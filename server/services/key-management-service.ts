@@ -11,6 +11,7 @@ import { encrypt } from "./handlers/encrypt.js";
 import { generateDataKey } from "./handlers/generate-data-key.js";
 import { generateDataKeyWithoutPlaintext } from "./handlers/generate-data-key-without-plaintext.js";
 import { generateRandom } from "./handlers/generate-random.js";
+import { getKeyPolicy, listKeyPolicies, putKeyPolicy } from "./handlers/key-policies.js";
 import { listAliases } from "./handlers/list-aliases.js";
 import { listKeys } from "./handlers/list-keys.js";
 import { reEncrypt } from "./handlers/re-encrypt.js";
@@ -41,4 +42,7 @@ export const keyManagementService: Partial<KmsHandlers> = {
   updateAlias,
   deleteAlias,
   listAliases,
+  getKeyPolicy,
+  putKeyPolicy,
+  listKeyPolicies,
 };

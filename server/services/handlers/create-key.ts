@@ -3,11 +3,13 @@ import { KeySpec, KeyUsage, OriginType } from "../../../gen/kms/v1/types_pb.js";
 import { keyScope, now } from "../../context.js";
 import { defaultKeyPolicy } from "../../domain/default-key-policy.js";
 import type { KeyRecord } from "../../domain/key-record.js";
+import { keyArn } from "../../domain/region.js";
 import { checkTags } from "../../domain/tags.js";
 import { checkDescription } from "../../domain/validation.js";
 import { KmsError, validationError } from "../../errors/kms-error.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { toKeyMetadata } from "../key-metadata.js";
+import { checkPolicyLockout } from "../lockout-check.js";
 import { checkPolicyDocument } from "../policy-document.js";
 import { enumName } from "../proto-enum.js";
 
@@ -29,6 +31,7 @@ export const createKey: KmsHandlers["createKey"] = async (req, ctx) => {
   const policy = req.policy === "" ? defaultKeyPolicy(region.partition, accountId) : checkPolicyDocument(req.policy, "key");
 
   const keyId = randomUUID();
+  await checkPolicyLockout(ctx, policy, keyArn(region, accountId, keyId), accountId, req.bypassPolicyLockoutSafetyCheck);
   const keyMaterialId = randomBytes(32).toString("hex");
   const created = now(ctx);
   const key: KeyRecord = {

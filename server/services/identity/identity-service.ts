@@ -1,4 +1,5 @@
 import { createAccessKey, deleteAccessKey, listAccessKeys, updateAccessKey } from "./access-keys.js";
+import { assumeRole } from "./assume-role.js";
 import { createAccount } from "./create-account.js";
 import { getCallerIdentity } from "./get-caller-identity.js";
 import type { IdentityHandlers } from "./identity-handler-types.js";
@@ -12,6 +13,7 @@ import { createUser, deleteUser, listUsers } from "./users.js";
 export const identityService: Partial<IdentityHandlers> = {
   login,
   logout,
+  assumeRole,
   getCallerIdentity,
   createAccount,
   createUser,

@@ -1,0 +1,60 @@
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { buildConditionContext } from "../../authorization/condition-context.js";
+import { connectionKey, now, requireCaller, requireServices } from "../../context.js";
+import { KmsError, validationError } from "../../errors/kms-error.js";
+import { parseRoleArn, principalArn } from "../../identity/principal-arn.js";
+import { newSessionToken } from "../../identity/secrets.js";
+import { evaluatePolicy } from "../../policy/index.js";
+import { checkPolicyDocument } from "../policy-document.js";
+import type { IdentityHandlers } from "./identity-handler-types.js";
+import { checkIamName } from "./identity-names.js";
+import { sessionSeconds } from "./session-lifetime.js";
+
+/**
+ * AssumeRole: a session as a role. The caller's identity policy must allow sts:AssumeRole on
+ * the role (checked by authorization), and the role's trust policy must allow the caller
+ * (checked here). A session policy narrows the session: it can never grant more than the role.
+ */
+export const assumeRole: IdentityHandlers["assumeRole"] = async (req, ctx) => {
+  const { identities, policies, partition } = requireServices(ctx);
+  const caller = requireCaller(ctx);
+  const roleRef = parseRoleArn(req.roleArn);
+  if (!roleRef) throw validationError("role_arn must be a role ARN, arn:aws:iam::<account>:role/<name>");
+  checkIamName("role_session_name", req.roleSessionName, 64, 2);
+  if (req.policy !== "") checkPolicyDocument(req.policy, "session");
+  const role = await identities.getRole(roleRef.accountId, roleRef.roleName);
+  if (!role) throw new KmsError("NotFoundException", `role ${req.roleArn} does not exist`);
+  const seconds = sessionSeconds(req.durationSeconds, role.maxSessionDuration);
+
+  const started = now(ctx);
+  const roleArn = principalArn.role(partition, role.accountId, role.roleName);
+  const trust = evaluatePolicy(policies.get(role.trustPolicy, "trust"), {
+    principal: caller,
+    action: "sts:AssumeRole",
+    resource: roleArn,
+    context: buildConditionContext({ caller, connection: ctx.values.get(connectionKey), now: started, region: "", requestDesc: ctx.method.input, request: req as never }),
+  });
+  if (trust.effect !== "Allow") {
+    throw new KmsError("AccessDeniedException", `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn} because the role's trust policy does not allow it`);
+  }
+
+  const { token, sessionId, secretHash } = newSessionToken();
+  const expiresAt = started + seconds * 1000;
+  await identities.transaction([], async (tx) =>
+    tx.putSession({
+      sessionId,
+      secretHash,
+      accountId: role.accountId,
+      kind: "role-session",
+      name: role.roleName,
+      roleSessionName: req.roleSessionName,
+      ...(req.policy !== "" ? { sessionPolicy: req.policy } : {}),
+      createdAt: started,
+      expiresAt,
+    }),
+  );
+  return {
+    credentials: { sessionToken: token, expiration: timestampFromMs(expiresAt) },
+    assumedRoleUser: { assumedRoleId: `${role.roleId}:${req.roleSessionName}`, arn: principalArn.roleSession(partition, role.accountId, role.roleName, req.roleSessionName) },
+  };
+};
