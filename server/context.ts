@@ -5,7 +5,7 @@ import type { Caller } from "./identity/caller.js";
 import type { IdentityStore } from "./identity/identity-store.js";
 import type { CallerPolicies } from "./authorization/caller-policies.js";
 import type { ConnectionFacts } from "./authorization/condition-context.js";
-import type { PolicyCache } from "./policy/index.js";
+import type { DecidedBy, PolicyCache } from "./policy/index.js";
 import type { ResolvedKey } from "./services/resolve-key.js";
 
 /** Per-request facts that interceptors fill in and the request log line reports. */
@@ -36,6 +36,14 @@ export const servicesKey = createContextKey<ServerServices | undefined>(undefine
 export const resolvedKeysKey = createContextKey<ReadonlyMap<string, ResolvedKey>>(new Map(), { description: "keys resolved by authorization" });
 /** The caller's compiled identity and session policies, loaded once by authorization. */
 export const callerPoliciesKey = createContextKey<CallerPolicies | undefined>(undefined, { description: "the caller's policies" });
+/** One access check that allowed the request: for the audit trail and for grant rules. */
+export interface AccessDecision {
+  readonly action: string;
+  readonly resource: string;
+  readonly decidedBy: readonly DecidedBy[];
+}
+/** The access checks that allowed the request. */
+export const accessDecisionsKey = createContextKey<readonly AccessDecision[]>([], { description: "access decisions" });
 /** Facts about the connection (source address, TLS), for policy conditions and the audit trail. */
 export const connectionKey = createContextKey<ConnectionFacts>({ secureTransport: false }, { description: "connection facts" });
 export const clockKey = createContextKey<Clock>(() => Date.now(), { description: "clock" });

@@ -97,6 +97,11 @@ function addCreateKeyFacts(c: Map<string, string | string[]>, request: Record<st
     for (const t of tags) c.set(`aws:requesttag/${t.tagKey.toLowerCase()}`, t.tagValue);
     c.set("aws:tagkeys", tags.map((t) => t.tagKey));
   }
+  const operations = request.operations as number[] | undefined;
+  const operationsField = desc.fields.find((f) => f.name === "operations");
+  if (Array.isArray(operations) && operations.length > 0 && operationsField?.fieldKind === "list" && operationsField.listKind === "enum") {
+    c.set("kms:grantoperations", operations.map((n) => grantOperationName(operationsField.enum.values.find((v) => v.number === n)?.localName ?? String(n))));
+  }
   const tagKeys = request.tagKeys as string[] | undefined;
   if (Array.isArray(tagKeys) && tagKeys.length > 0) c.set("aws:tagkeys", [...tagKeys]);
   if (desc.typeName === "kms.v1.CreateKeyRequest") {
@@ -117,4 +122,9 @@ function conditionValue(field: DescField, value: unknown): string | undefined {
 function enumAwsName(field: DescField, value: number): string | undefined {
   if (field.fieldKind !== "enum" || value === 0) return undefined;
   return field.enum.values.find((v) => v.number === value)?.localName;
+}
+
+/** "RE_ENCRYPT_FROM" -> "ReEncryptFrom", the AWS name of a grant operation. */
+export function grantOperationName(enumLocalName: string): string {
+  return enumLocalName.toLowerCase().replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());
 }

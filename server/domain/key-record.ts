@@ -52,3 +52,21 @@ export interface AliasRecord {
   readonly creationDate: number;
   readonly lastUpdatedDate: number;
 }
+
+/** A grant: lets a principal use a key for some operations, optionally only with a given encryption context. */
+export interface GrantRecord {
+  readonly grantId: string;
+  readonly keyId: string;
+  /** The account that created the grant. */
+  readonly issuingAccount: string;
+  readonly name: string;
+  readonly granteePrincipal: string;
+  readonly retiringPrincipal: string;
+  /** AWS operation names: "Decrypt", "ReEncryptFrom", ... */
+  readonly operations: readonly string[];
+  readonly constraints?: {
+    readonly encryptionContextEquals?: Readonly<Record<string, string>>;
+    readonly encryptionContextSubset?: Readonly<Record<string, string>>;
+  };
+  readonly creationDate: number;
+}

@@ -1,12 +1,14 @@
 import { getOption, hasOption } from "@bufbuild/protobuf";
 import type { Interceptor } from "@connectrpc/connect";
-import { access, unauthenticated } from "../../gen/kms/v1/options_pb.js";
+import { access, self_authorized as selfAuthorized, unauthenticated } from "../../gen/kms/v1/options_pb.js";
 import { fieldValue, resolveAccessTarget } from "../authorization/access-target.js";
 import { loadCallerPolicies } from "../authorization/caller-policies.js";
 import { buildConditionContext } from "../authorization/condition-context.js";
-import { callerKey, callerPoliciesKey, clockKey, connectionKey, regionKey, resolvedKeysKey, type ServerServices } from "../context.js";
+import { accessDecisionsKey, callerKey, callerPoliciesKey, clockKey, connectionKey, regionKey, resolvedKeysKey, type AccessDecision, type ServerServices } from "../context.js";
 import { KmsError } from "../errors/kms-error.js";
-import { authorize, describeDenial, type AccessRequest } from "../policy/index.js";
+import { authorize, describeDenial, type AccessRequest, type GrantRule } from "../policy/index.js";
+import type { GrantRecord } from "../domain/key-record.js";
+import { checkGrantTokens } from "../services/grants/grant-token.js";
 import type { ResolvedKey } from "../services/resolve-key.js";
 
 /**
@@ -19,16 +21,22 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
   return (next) => async (req) => {
     if (hasOption(req.method, unauthenticated) && getOption(req.method, unauthenticated)) return next(req);
     const rules = hasOption(req.method, access) ? getOption(req.method, access) : [];
-    if (rules.length === 0) return next(req);
+    if (rules.length === 0) {
+      // Fail closed: an RPC must declare its access rules or that its handler decides.
+      if (hasOption(req.method, selfAuthorized) && getOption(req.method, selfAuthorized)) return next(req);
+      throw new Error(`${req.method.parent.typeName}.${req.method.name} declares no access rules`);
+    }
     const caller = req.contextValues.get(callerKey);
     const region = req.contextValues.get(regionKey);
     if (!caller || !region) throw new Error("authorization needs the authentication and region interceptors before it");
 
     const message = req.message as unknown as Record<string, unknown>;
+    if (Array.isArray(message.grantTokens)) checkGrantTokens(message.grantTokens as string[]);
     const now = req.contextValues.get(clockKey)();
     const policies = await loadCallerPolicies(services.identities, services.policies, caller);
     const scope = { region, accountId: caller.accountId };
     const resolved = new Map<string, ResolvedKey>();
+    const decisions: AccessDecision[] = [];
     for (const rule of rules) {
       const target = await resolveAccessTarget(rule, req.method.input, message, scope, caller, services.partition);
       if (target.key) resolved.set(rule.keyField, target.key);
@@ -46,12 +54,21 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
       const result = authorize({
         request,
         ...(target.key
-          ? { key: { policy: services.policies.get(target.key.key.policy, "key"), accountId: target.key.key.accountId, grants: [], encryptionContext: encryptionContextOf(req.method.input, message) } }
+          ? {
+              key: {
+                policy: services.policies.get(target.key.key.policy, "key"),
+                accountId: target.key.key.accountId,
+                grants: (await region.keyring.listGrants(target.key.key.keyId)).map(toGrantRule),
+                encryptionContext: encryptionContextOf(req.method.input, message),
+              },
+            }
           : {}),
         ...policies,
       });
       if (!result.allowed) throw new KmsError("AccessDeniedException", describeDenial(result, request));
+      decisions.push({ action: rule.action, resource: target.resource, decidedBy: result.decidedBy });
     }
+    req.contextValues.set(accessDecisionsKey, decisions);
     req.contextValues.set(resolvedKeysKey, resolved);
     req.contextValues.set(callerPoliciesKey, policies);
     return next(req);
@@ -64,4 +81,8 @@ function encryptionContextOf(desc: Parameters<typeof fieldValue>[0], message: Re
     if (desc.fields.some((f) => f.name === name)) return fieldValue(desc, message, name) as Record<string, string>;
   }
   return undefined;
+}
+
+function toGrantRule(grant: GrantRecord): GrantRule {
+  return { grantId: grant.grantId, granteePrincipal: grant.granteePrincipal, operations: grant.operations, ...(grant.constraints ? { constraints: grant.constraints } : {}) };
 }

@@ -1,3 +1,7 @@
+import { createGrant } from "./grants/create-grant.js";
+import { listGrants, listRetirableGrants } from "./grants/list-grants.js";
+import { retireGrant } from "./grants/retire-grant.js";
+import { revokeGrant } from "./grants/revoke-grant.js";
 import type { KmsHandlers } from "./handler-types.js";
 import { cancelKeyDeletion } from "./handlers/cancel-key-deletion.js";
 import { createAlias } from "./handlers/create-alias.js";
@@ -45,4 +49,9 @@ export const keyManagementService: Partial<KmsHandlers> = {
   getKeyPolicy,
   putKeyPolicy,
   listKeyPolicies,
+  createGrant,
+  listGrants,
+  listRetirableGrants,
+  retireGrant,
+  revokeGrant,
 };

@@ -1,6 +1,6 @@
 import { unwrapKeyMaterial, wrapKeyMaterial } from "../crypto/key-wrapping.js";
 import type { SymmetricKeyVersion } from "../crypto/symmetric-encryption.js";
-import type { AliasRecord, KeyRecord, KeyVersionRecord } from "../domain/key-record.js";
+import type { AliasRecord, GrantRecord, KeyRecord, KeyVersionRecord } from "../domain/key-record.js";
 import { prefixEnd, type KvOperation, type KvStore } from "./kv-store.js";
 import { LockedBatches, type Commit } from "./locked-batches.js";
 
@@ -10,11 +10,15 @@ import { LockedBatches, type Commit } from "./locked-batches.js";
 //   ak/<account>/<keyId>           index of an account's keys
 //   a/<account>/<aliasName>        AliasRecord
 //   ka/<keyId>/<aliasName>         index of a key's aliases
+//   g/<keyId>/<grantId>            GrantRecord
+//   rg/<retiringPrincipal>/<keyId>/<grantId>   index of grants by retiring principal
 const KEY = "k/";
 const VERSION = "v/";
 const ACCOUNT_KEY = "ak/";
 const ALIAS = "a/";
 const KEY_ALIAS = "ka/";
+const GRANT = "g/";
+const RETIRABLE = "rg/";
 
 /** A key version opened for use: material in memory only, with its public material id. */
 export interface OpenKeyVersion extends SymmetricKeyVersion {
@@ -74,6 +78,29 @@ export class Keyring {
     return rows.map(([key]) => key.slice(prefix.length));
   }
 
+  async getGrant(keyId: string, grantId: string): Promise<GrantRecord | undefined> {
+    return parse<GrantRecord>(await this.kv.get(`${GRANT}${keyId}/${grantId}`));
+  }
+
+  /** A key's grants in grant-id order, after the given id. */
+  async listGrants(keyId: string, afterGrantId?: string, count?: number): Promise<GrantRecord[]> {
+    const prefix = `${GRANT}${keyId}/`;
+    const rows = await this.kv.range({
+      ...(afterGrantId === undefined ? { gte: prefix } : { gt: prefix + afterGrantId }),
+      lt: prefixEnd(prefix),
+      ...(count !== undefined ? { limit: count } : {}),
+    });
+    return rows.map(([, value]) => JSON.parse(value) as GrantRecord);
+  }
+
+  /** Grants a principal may retire, as "<keyId>/<grantId>" positions, after the given one. */
+  async listRetirableGrants(retiringPrincipal: string, after: string | undefined, count: number): Promise<GrantRecord[]> {
+    const prefix = `${RETIRABLE}${retiringPrincipal}/`;
+    const rows = await this.kv.range({ ...(after === undefined ? { gte: prefix } : { gt: prefix + after }), lt: prefixEnd(prefix), limit: count });
+    const grants = await Promise.all(rows.map(([key]) => this.getGrant(...(key.slice(prefix.length).split("/") as [string, string]))));
+    return grants.filter((g): g is GrantRecord => g !== undefined);
+  }
+
   /** Unwraps one version of a key's material, or undefined when the key has no such version. */
   async openKeyVersion(keyId: string, version: number): Promise<OpenKeyVersion | undefined> {
     const record = parse<KeyVersionRecord>(await this.kv.get(versionKey(keyId, version)));
@@ -115,6 +142,16 @@ export class KeyringTransaction {
     if (previousTargetKeyId !== undefined) this.operations.push({ type: "del", key: `${KEY_ALIAS}${previousTargetKeyId}/${alias.aliasName}` });
     this.operations.push({ type: "put", key: `${ALIAS}${alias.accountId}/${alias.aliasName}`, value: JSON.stringify(alias) });
     this.operations.push({ type: "put", key: `${KEY_ALIAS}${alias.targetKeyId}/${alias.aliasName}`, value: "" });
+  }
+
+  putGrant(grant: GrantRecord): void {
+    this.operations.push({ type: "put", key: `${GRANT}${grant.keyId}/${grant.grantId}`, value: JSON.stringify(grant) });
+    if (grant.retiringPrincipal !== "") this.operations.push({ type: "put", key: `${RETIRABLE}${grant.retiringPrincipal}/${grant.keyId}/${grant.grantId}`, value: "" });
+  }
+
+  deleteGrant(grant: GrantRecord): void {
+    this.operations.push({ type: "del", key: `${GRANT}${grant.keyId}/${grant.grantId}` });
+    if (grant.retiringPrincipal !== "") this.operations.push({ type: "del", key: `${RETIRABLE}${grant.retiringPrincipal}/${grant.keyId}/${grant.grantId}` });
   }
 
   deleteAlias(alias: AliasRecord): void {

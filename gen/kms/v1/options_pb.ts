@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kms/v1/options.proto.
  */
 export const file_kms_v1_options: GenFile = /*@__PURE__*/
-  fileDesc("ChRrbXMvdjEvb3B0aW9ucy5wcm90bxIGa21zLnYxImoKBkFjY2VzcxIOCgZhY3Rpb24YASABKAkSEQoJa2V5X2ZpZWxkGAIgASgJEisKDWtleV9yZWZlcmVuY2UYAyABKA4yFC5rbXMudjEuS2V5UmVmZXJlbmNlEhAKCHJlc291cmNlGAQgASgJKqEBCgxLZXlSZWZlcmVuY2USHQoZS0VZX1JFRkVSRU5DRV9VTlNQRUNJRklFRBAAEh8KG0tFWV9SRUZFUkVOQ0VfS0VZX0lEX09SX0FSThABEhUKEUtFWV9SRUZFUkVOQ0VfQU5ZEAISHAoYS0VZX1JFRkVSRU5DRV9DSVBIRVJURVhUEAMSHAoYS0VZX1JFRkVSRU5DRV9BTElBU19OQU1FEAQ6SAoGYWNjZXNzEh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMYuY4DIAMoCzIOLmttcy52MS5BY2Nlc3NSBmFjY2VzczpKCg91bmF1dGhlbnRpY2F0ZWQSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi7jgMgASgIUg91bmF1dGhlbnRpY2F0ZWQ6PQoJc2Vuc2l0aXZlEh0uZ29vZ2xlLnByb3RvYnVmLkZpZWxkT3B0aW9ucxi6jgMgASgIUglzZW5zaXRpdmViBnByb3RvMw", [file_google_protobuf_descriptor]);
+  fileDesc("ChRrbXMvdjEvb3B0aW9ucy5wcm90bxIGa21zLnYxImoKBkFjY2VzcxIOCgZhY3Rpb24YASABKAkSEQoJa2V5X2ZpZWxkGAIgASgJEisKDWtleV9yZWZlcmVuY2UYAyABKA4yFC5rbXMudjEuS2V5UmVmZXJlbmNlEhAKCHJlc291cmNlGAQgASgJKqEBCgxLZXlSZWZlcmVuY2USHQoZS0VZX1JFRkVSRU5DRV9VTlNQRUNJRklFRBAAEh8KG0tFWV9SRUZFUkVOQ0VfS0VZX0lEX09SX0FSThABEhUKEUtFWV9SRUZFUkVOQ0VfQU5ZEAISHAoYS0VZX1JFRkVSRU5DRV9DSVBIRVJURVhUEAMSHAoYS0VZX1JFRkVSRU5DRV9BTElBU19OQU1FEAQ6SAoGYWNjZXNzEh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMYuY4DIAMoCzIOLmttcy52MS5BY2Nlc3NSBmFjY2VzczpKCg91bmF1dGhlbnRpY2F0ZWQSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi7jgMgASgIUg91bmF1dGhlbnRpY2F0ZWQ6SQoPc2VsZl9hdXRob3JpemVkEh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMYvI4DIAEoCFIOc2VsZkF1dGhvcml6ZWQ6PQoJc2Vuc2l0aXZlEh0uZ29vZ2xlLnByb3RvYnVmLkZpZWxkT3B0aW9ucxi6jgMgASgIUglzZW5zaXRpdmViBnByb3RvMw", [file_google_protobuf_descriptor]);
 
 /**
  * Access says what authorization needs to know about one RPC: the IAM action it performs
@@ -125,11 +125,21 @@ export const unauthenticated: GenExtension<MethodOptions, boolean> = /*@__PURE__
   extDesc(file_kms_v1_options, 1);
 
 /**
+ * The handler authorizes the call itself (RetireGrant: the grant says who may retire it;
+ * GetCallerIdentity and Logout: the caller acts on itself). An RPC with neither access rules
+ * nor this option is refused: authorization fails closed.
+ *
+ * @generated from extension: bool self_authorized = 51004;
+ */
+export const self_authorized: GenExtension<MethodOptions, boolean> = /*@__PURE__*/
+  extDesc(file_kms_v1_options, 2);
+
+/**
  * Marks a field whose value must never reach a log, an error message or the audit trail:
  * plaintext, key material, secrets, tokens, and ciphertexts.
  *
  * @generated from extension: bool sensitive = 51002;
  */
 export const sensitive: GenExtension<FieldOptions, boolean> = /*@__PURE__*/
-  extDesc(file_kms_v1_options, 2);
+  extDesc(file_kms_v1_options, 3);
 

@@ -1,0 +1,32 @@
+import { keyScope } from "../../context.js";
+import { decodeMarker, toPage } from "../../domain/pagination.js";
+import { listLimit } from "../../domain/validation.js";
+import { validationError } from "../../errors/kms-error.js";
+import type { KmsHandlers } from "../handler-types.js";
+import { resolveKeyByIdOrArn } from "../resolve-key.js";
+import { toGrantListEntry } from "./grant-entry.js";
+
+/** ListGrants: a key's grants, optionally only one grant id or one grantee, a page at a time. */
+export const listGrants: KmsHandlers["listGrants"] = async (req, ctx) => {
+  const scope = keyScope(ctx);
+  const limit = listLimit(req.limit);
+  const { key } = await resolveKeyByIdOrArn(scope, req.keyId);
+  const listing = `grants:${key.keyId}`;
+  const after = decodeMarker(listing, req.marker);
+  const grants = (await scope.region.keyring.listGrants(key.keyId, after)).filter(
+    (g) => (req.grantId === "" || g.grantId === req.grantId) && (req.granteePrincipal === "" || g.granteePrincipal === req.granteePrincipal),
+  );
+  const page = toPage(listing, grants.slice(0, limit + 1), limit, (g) => g.grantId);
+  return { grants: page.items.map(toGrantListEntry), nextMarker: page.nextMarker, truncated: page.truncated };
+};
+
+/** ListRetirableGrants: the grants of this region that a principal may retire. */
+export const listRetirableGrants: KmsHandlers["listRetirableGrants"] = async (req, ctx) => {
+  const { region } = keyScope(ctx);
+  if (req.retiringPrincipal === "") throw validationError("retiring_principal is required");
+  const limit = listLimit(req.limit);
+  const listing = `retirable:${req.retiringPrincipal}`;
+  const grants = await region.keyring.listRetirableGrants(req.retiringPrincipal, decodeMarker(listing, req.marker), limit + 1);
+  const page = toPage(listing, grants, limit, (g) => `${g.keyId}/${g.grantId}`);
+  return { grants: page.items.map(toGrantListEntry), nextMarker: page.nextMarker, truncated: page.truncated };
+};

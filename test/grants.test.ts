@@ -1,0 +1,123 @@
+import test from "ava";
+import { GrantOperation } from "../gen/kms/v1/types_pb.js";
+import { allClients, connectGrpc, failureOf, type KmsClient } from "./support/clients.js";
+import { identityClient, login, startTestServer, type TestServer } from "./support/server.js";
+
+let server: TestServer;
+test.before(async () => {
+  server = await startTestServer();
+});
+test.after.always(async () => {
+  await server?.destroy();
+});
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+let userCount = 0;
+
+/** A new user with no policies at all, logged in: only grants (or key policies naming it) can let it do anything. */
+async function newUser(): Promise<{ arn: string; kms: (kind?: typeof connectGrpc) => KmsClient }> {
+  const iam = identityClient(server.url, server.token);
+  const userName = `grantee-${++userCount}`;
+  const { user } = await iam.createUser({ userName });
+  const { accessKey } = await iam.createAccessKey({ userName });
+  const token = await login(server.url, accessKey!.accessKeyId, accessKey!.secretAccessKey);
+  return { arn: user!.arn, kms: (kind = connectGrpc) => kind.connect({ url: server.url, token }) };
+}
+
+for (const kind of allClients) {
+  test(`${kind.name}: a grant lets its grantee use the key for its operations until it is retired`, async (t) => {
+    const admin = kind.connect(server);
+    const keyId = (await admin.createKey({})).keyMetadata!.keyId;
+    const grantee = await newUser();
+    const kms = grantee.kms(kind);
+    t.is((await failureOf(kms.encrypt({ keyId, plaintext: bytes("x") }))).exception, "AccessDeniedException");
+
+    const { grantId, grantToken } = await admin.createGrant({
+      keyId,
+      granteePrincipal: grantee.arn,
+      retiringPrincipal: grantee.arn,
+      operations: [GrantOperation.ENCRYPT, GrantOperation.DECRYPT],
+    });
+    t.regex(grantId, /^[0-9a-f]{64}$/);
+    const enc = await kms.encrypt({ keyId, plaintext: bytes("granted"), grantTokens: [grantToken] });
+    t.is(new TextDecoder().decode((await kms.decrypt({ ciphertextBlob: enc.ciphertextBlob })).plaintext), "granted");
+    t.is((await failureOf(kms.generateDataKey({ keyId, numberOfBytes: 16 }))).exception, "AccessDeniedException");
+    t.is((await failureOf(kms.disableKey({ keyId }))).exception, "AccessDeniedException");
+
+    const listed = await admin.listGrants({ keyId });
+    t.deepEqual(listed.grants.map((g) => g.grantId), [grantId]);
+    t.deepEqual(listed.grants[0]!.operations.sort(), [GrantOperation.DECRYPT, GrantOperation.ENCRYPT]);
+    t.is(listed.grants[0]!.granteePrincipal, grantee.arn);
+    t.deepEqual((await admin.listRetirableGrants({ retiringPrincipal: grantee.arn })).grants.map((g) => g.grantId), [grantId]);
+
+    await kms.retireGrant({ grantToken });
+    t.is((await failureOf(kms.encrypt({ keyId, plaintext: bytes("x") }))).exception, "AccessDeniedException");
+    t.deepEqual((await admin.listGrants({ keyId })).grants, []);
+  });
+}
+
+test("encryption context constraints: Equals needs the exact context, Subset needs the pairs", async (t) => {
+  const admin = connectGrpc.connect(server);
+  const keyId = (await admin.createKey({})).keyMetadata!.keyId;
+  const equalsUser = await newUser();
+  const subsetUser = await newUser();
+  await admin.createGrant({ keyId, granteePrincipal: equalsUser.arn, operations: [GrantOperation.ENCRYPT], constraints: { encryptionContextEquals: { app: "billing" } } });
+  await admin.createGrant({ keyId, granteePrincipal: subsetUser.arn, operations: [GrantOperation.ENCRYPT], constraints: { encryptionContextSubset: { app: "billing" } } });
+  const plaintext = bytes("p");
+  await t.notThrowsAsync(equalsUser.kms().encrypt({ keyId, plaintext, encryptionContext: { app: "billing" } }));
+  t.is((await failureOf(equalsUser.kms().encrypt({ keyId, plaintext, encryptionContext: { app: "billing", extra: "1" } }))).exception, "AccessDeniedException");
+  t.is((await failureOf(equalsUser.kms().encrypt({ keyId, plaintext }))).exception, "AccessDeniedException");
+  await t.notThrowsAsync(subsetUser.kms().encrypt({ keyId, plaintext, encryptionContext: { app: "billing", extra: "1" } }));
+  t.is((await failureOf(subsetUser.kms().encrypt({ keyId, plaintext, encryptionContext: { app: "other" } }))).exception, "AccessDeniedException");
+  t.is((await failureOf(admin.createGrant({ keyId, granteePrincipal: subsetUser.arn, operations: [GrantOperation.ENCRYPT], constraints: { encryptionContextSubset: { a: "1" }, encryptionContextEquals: { a: "1" } } }))).exception, "ValidationException");
+});
+
+test("RevokeGrant ends a grant at once; unknown and malformed grant ids are refused", async (t) => {
+  const admin = connectGrpc.connect(server);
+  const keyId = (await admin.createKey({})).keyMetadata!.keyId;
+  const grantee = await newUser();
+  const { grantId } = await admin.createGrant({ keyId, granteePrincipal: grantee.arn, operations: [GrantOperation.GENERATE_DATA_KEY] });
+  await t.notThrowsAsync(grantee.kms().generateDataKey({ keyId, numberOfBytes: 32 }));
+  t.is((await failureOf(grantee.kms().revokeGrant({ keyId, grantId }))).exception, "AccessDeniedException");
+  await admin.revokeGrant({ keyId, grantId });
+  t.is((await failureOf(grantee.kms().generateDataKey({ keyId, numberOfBytes: 32 }))).exception, "AccessDeniedException");
+  t.is((await failureOf(admin.revokeGrant({ keyId, grantId }))).exception, "NotFoundException");
+  t.is((await failureOf(admin.revokeGrant({ keyId, grantId: "not-a-grant" }))).exception, "InvalidGrantIdException");
+});
+
+test("the same name and parameters return the same grant; a grantee cannot retire a grant that does not let it", async (t) => {
+  const admin = connectGrpc.connect(server);
+  const keyId = (await admin.createKey({})).keyMetadata!.keyId;
+  const grantee = await newUser();
+  const request = { keyId, granteePrincipal: grantee.arn, operations: [GrantOperation.DECRYPT], name: "nightly-batch" };
+  const first = await admin.createGrant(request);
+  const again = await admin.createGrant(request);
+  t.is(again.grantId, first.grantId);
+  t.is((await admin.listGrants({ keyId })).grants.length, 1);
+  t.is((await failureOf(grantee.kms().retireGrant({ grantToken: first.grantToken }))).exception, "AccessDeniedException");
+  await admin.retireGrant({ keyId, grantId: first.grantId });
+  t.is((await admin.listGrants({ keyId })).grants.length, 0);
+});
+
+test("a grantee with CreateGrant can pass on no more than its own grant allows", async (t) => {
+  const admin = connectGrpc.connect(server);
+  const keyId = (await admin.createKey({})).keyMetadata!.keyId;
+  const middle = await newUser();
+  const last = await newUser();
+  await admin.createGrant({ keyId, granteePrincipal: middle.arn, operations: [GrantOperation.CREATE_GRANT, GrantOperation.ENCRYPT] });
+  const widened = await failureOf(middle.kms().createGrant({ keyId, granteePrincipal: last.arn, operations: [GrantOperation.DECRYPT] }));
+  t.is(widened.exception, "AccessDeniedException");
+  await middle.kms().createGrant({ keyId, granteePrincipal: last.arn, operations: [GrantOperation.ENCRYPT] });
+  await t.notThrowsAsync(last.kms().encrypt({ keyId, plaintext: bytes("passed on") }));
+  t.is((await failureOf(last.kms().decrypt({ ciphertextBlob: (await admin.encrypt({ keyId, plaintext: bytes("x") })).ciphertextBlob }))).exception, "AccessDeniedException");
+});
+
+test("malformed grant tokens and grants are refused with their exceptions", async (t) => {
+  const admin = connectGrpc.connect(server);
+  const keyId = (await admin.createKey({})).keyMetadata!.keyId;
+  t.is((await failureOf(admin.encrypt({ keyId, plaintext: bytes("x"), grantTokens: ["not-a-token!"] }))).exception, "InvalidGrantTokenException");
+  t.is((await failureOf(admin.retireGrant({ grantToken: "bm90LWEtdG9rZW4" }))).exception, "InvalidGrantTokenException");
+  t.is((await failureOf(admin.createGrant({ keyId, granteePrincipal: "bob", operations: [GrantOperation.ENCRYPT] }))).exception, "ValidationException");
+  t.is((await failureOf(admin.createGrant({ keyId, granteePrincipal: server.admin.principal_arn, operations: [] }))).exception, "ValidationException");
+  t.is((await failureOf(admin.createGrant({ keyId, granteePrincipal: server.admin.principal_arn, operations: [GrantOperation.SIGN] }))).exception, "ValidationException");
+});
