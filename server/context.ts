@@ -3,7 +3,10 @@ import type { Logger } from "pino";
 import type { Region } from "./domain/region.js";
 import type { Caller } from "./identity/caller.js";
 import type { IdentityStore } from "./identity/identity-store.js";
+import type { AuditLog } from "./audit/audit-log.js";
+import type { PendingAudit } from "./audit/pending-audit.js";
 import type { CallerPolicies } from "./authorization/caller-policies.js";
+import type { Commit } from "./store/locked-batches.js";
 import type { ConnectionFacts } from "./authorization/condition-context.js";
 import type { DecidedBy, PolicyCache } from "./policy/index.js";
 import type { ResolvedKey } from "./services/resolve-key.js";
@@ -30,6 +33,8 @@ export interface ServerServices {
   readonly managementAccountId: string;
   /** Compiled policies, bounded. */
   readonly policies: PolicyCache;
+  /** The audit trail. */
+  readonly audit: AuditLog;
 }
 export const servicesKey = createContextKey<ServerServices | undefined>(undefined, { description: "server services" });
 /** Keys the authorization interceptor resolved, by request field name, so handlers do not load them again. */
@@ -44,6 +49,8 @@ export interface AccessDecision {
 }
 /** The access checks that allowed the request. */
 export const accessDecisionsKey = createContextKey<readonly AccessDecision[]>([], { description: "access decisions" });
+/** The audit record of the request, written with its changes or when it ends. */
+export const pendingAuditKey = createContextKey<PendingAudit | undefined>(undefined, { description: "the request's audit record" });
 /** Facts about the connection (source address, TLS), for policy conditions and the audit trail. */
 export const connectionKey = createContextKey<ConnectionFacts>({ secureTransport: false }, { description: "connection facts" });
 export const clockKey = createContextKey<Clock>(() => Date.now(), { description: "clock" });
@@ -68,11 +75,14 @@ export interface KeyScope {
   readonly accountId: string;
   /** Keys authorization already resolved, by request field name. */
   readonly resolved?: ReadonlyMap<string, ResolvedKey>;
+  /** Commits a change together with the request's audit record. */
+  readonly commit?: Commit;
 }
 
 /** The request's region and the caller's account. */
 export function keyScope(ctx: HandlerContext): KeyScope {
-  return { region: requireRegion(ctx), accountId: requireCaller(ctx).accountId, resolved: ctx.values.get(resolvedKeysKey) };
+  const commit = ctx.values.get(pendingAuditKey)?.commit;
+  return { region: requireRegion(ctx), accountId: requireCaller(ctx).accountId, resolved: ctx.values.get(resolvedKeysKey), ...(commit ? { commit } : {}) };
 }
 
 /** The server's services; their absence is a wiring bug. */

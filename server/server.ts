@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
+import { AuditService } from "../gen/kms/v1/audit_service_pb.js";
 import { IdentityService } from "../gen/kms/v1/identity_service_pb.js";
 import { KeyManagementService } from "../gen/kms/v1/key_management_service_pb.js";
 import type { KmsConfig } from "./config.js";
@@ -11,6 +12,8 @@ import type { Region } from "./domain/region.js";
 import { bootstrapIdentities } from "./identity/bootstrap.js";
 import { IdentityStore } from "./identity/identity-store.js";
 import { createAuthenticationInterceptor } from "./interceptors/authentication.js";
+import { AuditLog } from "./audit/audit-log.js";
+import { createAuditInterceptor } from "./interceptors/audit.js";
 import { createAuthorizationInterceptor } from "./interceptors/authorization.js";
 import { createErrorMappingInterceptor } from "./interceptors/error-mapping.js";
 import { createRegionInterceptor } from "./interceptors/region.js";
@@ -18,6 +21,7 @@ import { createRequestContextInterceptor } from "./interceptors/request-context.
 import { createLogger } from "./logger.js";
 import { PolicyCache } from "./policy/index.js";
 import { checkRootKey, loadOrCreateRootKey } from "./root-key.js";
+import { auditService } from "./services/audit/audit-service.js";
 import { identityService } from "./services/identity/identity-service.js";
 import { keyManagementService } from "./services/key-management-service.js";
 import { Keyring } from "./store/keyring.js";
@@ -48,8 +52,9 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
     const rootKey = await loadOrCreateRootKey(config.rootKeyFile, logger);
     await checkRootKey(store.scope("meta"), rootKey);
     const identities = new IdentityStore(store.scope("identity"), rootKey);
+    const audit = await AuditLog.open(store.scope("audit"));
     await bootstrapIdentities(identities, { accountId: config.accountId, partition: config.partition, dataDir: config.dataDir, now: clock() }, logger);
-    const services: ServerServices = { identities, partition: config.partition, managementAccountId: config.accountId, policies: new PolicyCache() };
+    const services: ServerServices = { identities, partition: config.partition, managementAccountId: config.accountId, policies: new PolicyCache(), audit };
     const regionStores = store.scope("regions");
     const regions = new Map<string, Region>(
       config.regions.map((name) => [
@@ -63,11 +68,13 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
       routes: (router) => {
         router.service(KeyManagementService, keyManagementService);
         router.service(IdentityService, identityService);
+        router.service(AuditService, auditService);
       },
       // The order is the order of the chain: every transport and service passes all of it.
       interceptors: [
         createRequestContextInterceptor(logger),
         createErrorMappingInterceptor(),
+        createAuditInterceptor(audit),
         createAuthenticationInterceptor(identities, config.partition),
         createRegionInterceptor(regions, config.regions[0]!),
         createAuthorizationInterceptor(services),

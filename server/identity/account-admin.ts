@@ -27,9 +27,7 @@ export function newAccessKey(store: IdentityStore, user: Pick<UserRecord, "accou
  * key for it, atomically. Fails with undefined when the account exists already.
  */
 export async function createAccountWithAdmin(store: IdentityStore, accountId: string, now: number, commit?: Commit): Promise<{ admin: UserRecord; key: NewAccessKey } | undefined> {
-  return store.transaction(
-    [`account:${accountId}`],
-    async (tx) => {
+  return store.transaction([`account:${accountId}`], commit, async (tx) => {
       if (await store.getAccount(accountId)) return undefined;
       const admin: UserRecord = { accountId, userName: "admin", userId: newAwsStyleId("AIDA"), createdAt: now, tags: [] };
       const key = newAccessKey(store, admin, now);
@@ -38,7 +36,5 @@ export async function createAccountWithAdmin(store: IdentityStore, accountId: st
       tx.putPolicy({ kind: "user", accountId, name: admin.userName }, "AdministratorAccess", ADMINISTRATOR_ACCESS);
       tx.putAccessKey(key.record);
       return { admin, key };
-    },
-    commit,
-  );
+  });
 }

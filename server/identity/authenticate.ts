@@ -21,7 +21,7 @@ export async function authenticate(store: IdentityStore, token: string, now: num
   if (session.expiresAt <= now) throw new AuthenticationError("the session token has expired");
   if (session.kind === "user") {
     const user = await store.getUser(session.accountId, session.name);
-    if (!user) throw new AuthenticationError("the session's user no longer exists");
+    if (!user || user.userId !== session.principalId) throw new AuthenticationError("the session's user no longer exists");
     if (session.accessKeyId !== undefined) {
       const key = await store.getAccessKey(session.accessKeyId);
       if (!key || key.status !== "Active") throw new AuthenticationError("the access key of this session was deactivated or deleted");
@@ -37,7 +37,7 @@ export async function authenticate(store: IdentityStore, token: string, now: num
     };
   }
   const role = await store.getRole(session.accountId, session.name);
-  if (!role) throw new AuthenticationError("the session's role no longer exists");
+  if (!role || role.roleId !== session.principalId) throw new AuthenticationError("the session's role no longer exists");
   const sessionName = session.roleSessionName ?? "session";
   return {
     accountId: role.accountId,

@@ -44,6 +44,8 @@ export interface SessionRecord {
   readonly kind: "user" | "role-session";
   /** The user name, or the role name of a role session. */
   readonly name: string;
+  /** The user id or role id: a user or role deleted and created again under the same name is another principal. */
+  readonly principalId: string;
   readonly roleSessionName?: string;
   /** The access key a user session logged in with: deactivating or deleting it ends the session. */
   readonly accessKeyId?: string;

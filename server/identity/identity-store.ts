@@ -11,6 +11,7 @@ import type { AccessKeyRecord, AccountRecord, RoleRecord, SessionRecord, UserRec
 //   ukey/<account>/<userName>/<accessKeyId> index of a user's access keys
 //   pol/<user|role>/<account>/<name>/<policyName>   identity policy document
 //   sess/<sessionId>                        SessionRecord
+// User and role names are unique regardless of case, as in IAM: their keys use the lowercased name.
 
 /** Whose identity policies: a user's or a role's. */
 export type PolicyOwner = { readonly kind: "user" | "role"; readonly accountId: string; readonly name: string };
@@ -33,13 +34,13 @@ export class IdentityStore {
     return (await this.kv.range({ gte: "acct/", lt: prefixEnd("acct/"), limit: 1 })).length > 0;
   }
   getUser(accountId: string, userName: string) {
-    return this.#get<UserRecord>(`user/${accountId}/${userName}`);
+    return this.#get<UserRecord>(`user/${accountId}/${fold(userName)}`);
   }
   listUsers(accountId: string, after: string | undefined, count: number) {
     return this.#list<UserRecord>(`user/${accountId}/`, after, count);
   }
   getRole(accountId: string, roleName: string) {
-    return this.#get<RoleRecord>(`role/${accountId}/${roleName}`);
+    return this.#get<RoleRecord>(`role/${accountId}/${fold(roleName)}`);
   }
   listRoles(accountId: string, after: string | undefined, count: number) {
     return this.#list<RoleRecord>(`role/${accountId}/`, after, count);
@@ -48,7 +49,7 @@ export class IdentityStore {
     return this.#get<AccessKeyRecord>(`key/${accessKeyId}`);
   }
   async listAccessKeys(accountId: string, userName: string): Promise<AccessKeyRecord[]> {
-    const ids = await this.#keys(`ukey/${accountId}/${userName}/`);
+    const ids = await this.#keys(`ukey/${accountId}/${fold(userName)}/`);
     return (await Promise.all(ids.map((id) => this.getAccessKey(id)))).filter((k): k is AccessKeyRecord => k !== undefined);
   }
   getSession(sessionId: string) {
@@ -75,7 +76,7 @@ export class IdentityStore {
   }
 
   /** Changes identities under the named locks; staged writes commit atomically. */
-  transaction<T>(lockNames: readonly string[], fn: (tx: IdentityTransaction) => Promise<T>, commit?: Commit): Promise<T> {
+  transaction<T>(lockNames: readonly string[], commit: Commit | undefined, fn: (tx: IdentityTransaction) => Promise<T>): Promise<T> {
     return this.#batches.run(lockNames, (operations) => fn(new IdentityTransaction(this, operations)), commit);
   }
 
@@ -103,32 +104,32 @@ export class IdentityTransaction {
     this.#put(`acct/${account.accountId}`, account);
   }
   putUser(user: UserRecord): void {
-    this.#put(`user/${user.accountId}/${user.userName}`, user);
+    this.#put(`user/${user.accountId}/${fold(user.userName)}`, user);
   }
   /** Deletes a user with its access keys and policies; its sessions fail from then on. */
   async deleteUser(user: UserRecord): Promise<void> {
-    this.operations.push({ type: "del", key: `user/${user.accountId}/${user.userName}` });
+    this.operations.push({ type: "del", key: `user/${user.accountId}/${fold(user.userName)}` });
     for (const key of await this.store.listAccessKeys(user.accountId, user.userName)) this.deleteAccessKey(key);
     for (const { name } of await this.store.listPolicies({ kind: "user", accountId: user.accountId, name: user.userName })) {
       this.deletePolicy({ kind: "user", accountId: user.accountId, name: user.userName }, name);
     }
   }
   putRole(role: RoleRecord): void {
-    this.#put(`role/${role.accountId}/${role.roleName}`, role);
+    this.#put(`role/${role.accountId}/${fold(role.roleName)}`, role);
   }
   async deleteRole(role: RoleRecord): Promise<void> {
-    this.operations.push({ type: "del", key: `role/${role.accountId}/${role.roleName}` });
+    this.operations.push({ type: "del", key: `role/${role.accountId}/${fold(role.roleName)}` });
     for (const { name } of await this.store.listPolicies({ kind: "role", accountId: role.accountId, name: role.roleName })) {
       this.deletePolicy({ kind: "role", accountId: role.accountId, name: role.roleName }, name);
     }
   }
   putAccessKey(key: AccessKeyRecord): void {
     this.#put(`key/${key.accessKeyId}`, key);
-    this.operations.push({ type: "put", key: `ukey/${key.accountId}/${key.userName}/${key.accessKeyId}`, value: "" });
+    this.operations.push({ type: "put", key: `ukey/${key.accountId}/${fold(key.userName)}/${key.accessKeyId}`, value: "" });
   }
   deleteAccessKey(key: AccessKeyRecord): void {
     this.operations.push({ type: "del", key: `key/${key.accessKeyId}` });
-    this.operations.push({ type: "del", key: `ukey/${key.accountId}/${key.userName}/${key.accessKeyId}` });
+    this.operations.push({ type: "del", key: `ukey/${key.accountId}/${fold(key.userName)}/${key.accessKeyId}` });
   }
   putPolicy(owner: PolicyOwner, policyName: string, document: string): void {
     this.operations.push({ type: "put", key: policyPrefix(owner) + policyName, value: document });
@@ -149,7 +150,12 @@ export class IdentityTransaction {
 }
 
 function policyPrefix({ kind, accountId, name }: PolicyOwner): string {
-  return `pol/${kind}/${accountId}/${name}/`;
+  return `pol/${kind}/${accountId}/${fold(name)}/`;
+}
+
+/** IAM user and role names are case-insensitive for uniqueness. */
+function fold(name: string): string {
+  return name.toLowerCase();
 }
 
 function secretBinding(accessKeyId: string) {

@@ -65,7 +65,12 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
           : {}),
         ...policies,
       });
-      if (!result.allowed) throw new KmsError("AccessDeniedException", describeDenial(result, request));
+      if (!result.allowed) {
+        // The refused check goes on record too, with the statement that denied it, if any.
+        decisions.push({ action: rule.action, resource: target.resource, decidedBy: result.reason === "explicit-deny" ? [result.decidedBy] : [] });
+        req.contextValues.set(accessDecisionsKey, decisions);
+        throw new KmsError("AccessDeniedException", describeDenial(result, request));
+      }
       decisions.push({ action: rule.action, resource: target.resource, decidedBy: result.decidedBy });
     }
     req.contextValues.set(accessDecisionsKey, decisions);

@@ -9,7 +9,7 @@ import { loadKey } from "./resolve-key.js";
  */
 export async function updateKey(scope: KeyScope, identifier: string, change: (key: KeyRecord, arn: string) => KeyRecord): Promise<{ key: KeyRecord; arn: string }> {
   const id = parseKeyIdOrArn(identifier, scope.region, scope.accountId);
-  return scope.region.keyring.transaction([`key:${id.keyId}`], async (tx) => {
+  return scope.region.keyring.transaction([`key:${id.keyId}`], scope.commit, async (tx) => {
     const { key, arn } = await loadKey(scope, id);
     const updated = change(key, arn);
     tx.putKey(updated);

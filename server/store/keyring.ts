@@ -110,7 +110,7 @@ export class Keyring {
   }
 
   /** Runs fn with the named resources locked and commits what it staged atomically (with the request's audit record, when given). */
-  async transaction<T>(lockNames: readonly string[], fn: (tx: KeyringTransaction) => Promise<T>, commit?: Commit): Promise<T> {
+  async transaction<T>(lockNames: readonly string[], commit: Commit | undefined, fn: (tx: KeyringTransaction) => Promise<T>): Promise<T> {
     return this.#batches.run(lockNames, (operations) => fn(new KeyringTransaction(this, operations)), commit);
   }
 

@@ -1,3 +1,4 @@
+import { auditCommit } from "../../audit/pending-audit.js";
 import { randomBytes } from "node:crypto";
 import type { HandlerContext } from "@connectrpc/connect";
 import { accessDecisionsKey, keyScope, now, requireCaller } from "../../context.js";
@@ -36,7 +37,7 @@ export const createGrant: KmsHandlers["createGrant"] = async (req, ctx) => {
   await checkWithinParentGrant(ctx, scope.region.keyring, key.keyId, operations, constraints);
   stopIfDryRun(req.dryRun);
 
-  const grant = await scope.region.keyring.transaction([`key:${key.keyId}`], async (tx) => {
+  const grant = await scope.region.keyring.transaction([`key:${key.keyId}`], auditCommit(ctx), async (tx) => {
     const existing = await scope.region.keyring.listGrants(key.keyId, undefined, MAX_GRANTS_PER_KEY + 1);
     const same = req.name === "" ? undefined : existing.find((g) => g.name === req.name && sameGrant(g, req.granteePrincipal, req.retiringPrincipal, operations, constraints));
     if (same) return same;

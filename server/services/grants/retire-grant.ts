@@ -1,3 +1,4 @@
+import { auditCommit } from "../../audit/pending-audit.js";
 import type { HandlerContext } from "@connectrpc/connect";
 import { loadCallerPolicies } from "../../authorization/caller-policies.js";
 import { buildConditionContext } from "../../authorization/condition-context.js";
@@ -27,7 +28,7 @@ export const retireGrant: KmsHandlers["retireGrant"] = async (req, ctx) => {
   if (!grant) throw new KmsError("NotFoundException", `grant ${grantId} of ${arn} does not exist`);
   await checkMayRetire(ctx, scope, grant, arn, key.policy, key.accountId);
   stopIfDryRun(req.dryRun);
-  await scope.region.keyring.transaction([`key:${key.keyId}`], async (tx) => {
+  await scope.region.keyring.transaction([`key:${key.keyId}`], auditCommit(ctx), async (tx) => {
     const current = await scope.region.keyring.getGrant(key.keyId, grantId);
     if (!current) throw new KmsError("NotFoundException", `grant ${grantId} of ${arn} does not exist`);
     tx.deleteGrant(current);

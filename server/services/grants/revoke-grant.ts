@@ -1,3 +1,4 @@
+import { auditCommit } from "../../audit/pending-audit.js";
 import { keyScope } from "../../context.js";
 import { stopIfDryRun } from "../../domain/validation.js";
 import { KmsError } from "../../errors/kms-error.js";
@@ -10,7 +11,7 @@ export const revokeGrant: KmsHandlers["revokeGrant"] = async (req, ctx) => {
   if (!/^[0-9a-f]{64}$/.test(req.grantId)) throw new KmsError("InvalidGrantIdException", "grant_id is not a grant id");
   const { key, arn } = await resolveKeyByIdOrArn(scope, req.keyId);
   stopIfDryRun(req.dryRun);
-  await scope.region.keyring.transaction([`key:${key.keyId}`], async (tx) => {
+  await scope.region.keyring.transaction([`key:${key.keyId}`], auditCommit(ctx), async (tx) => {
     const grant = await scope.region.keyring.getGrant(key.keyId, req.grantId);
     if (!grant) throw new KmsError("NotFoundException", `grant ${req.grantId} of ${arn} does not exist`);
     tx.deleteGrant(grant);

@@ -1,3 +1,4 @@
+import { auditCommit } from "../../audit/pending-audit.js";
 import { keyScope, now } from "../../context.js";
 import { checkAliasName, checkAliasNameNotReserved } from "../../domain/alias-name.js";
 import { parseKeyIdOrArn } from "../../domain/key-identifier.js";
@@ -16,7 +17,7 @@ export const createAlias: KmsHandlers["createAlias"] = async (req, ctx) => {
   checkAliasNameNotReserved(req.aliasName);
   const target = parseKeyIdOrArn(req.targetKeyId, region, accountId, "target_key_id");
   const created = now(ctx);
-  await region.keyring.transaction([`alias:${accountId}/${req.aliasName}`, `key:${target.keyId}`], async (tx) => {
+  await region.keyring.transaction([`alias:${accountId}/${req.aliasName}`, `key:${target.keyId}`], auditCommit(ctx), async (tx) => {
     if (await region.keyring.getAlias(accountId, req.aliasName)) {
       throw new KmsError("AlreadyExistsException", `An alias with the name ${aliasArn(region, accountId, req.aliasName)} already exists`);
     }

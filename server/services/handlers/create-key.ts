@@ -1,3 +1,4 @@
+import { auditCommit } from "../../audit/pending-audit.js";
 import { randomBytes, randomUUID } from "node:crypto";
 import { KeySpec, KeyUsage, OriginType } from "../../../gen/kms/v1/types_pb.js";
 import { keyScope, now } from "../../context.js";
@@ -53,7 +54,7 @@ export const createKey: KmsHandlers["createKey"] = async (req, ctx) => {
   };
   const material = randomBytes(SYMMETRIC_KEY_BYTES);
   try {
-    await region.keyring.transaction([`key:${keyId}`], async (tx) => {
+    await region.keyring.transaction([`key:${keyId}`], auditCommit(ctx), async (tx) => {
       tx.putKey(key);
       tx.putKeyVersion(keyId, 1, material, keyMaterialId, created);
     });

@@ -1,3 +1,4 @@
+import { auditCommit } from "../../audit/pending-audit.js";
 import { keyScope } from "../../context.js";
 import { checkAliasName, checkAliasNameNotReserved } from "../../domain/alias-name.js";
 import { aliasArn } from "../../domain/region.js";
@@ -9,7 +10,7 @@ export const deleteAlias: KmsHandlers["deleteAlias"] = async (req, ctx) => {
   const { region, accountId } = keyScope(ctx);
   checkAliasName(req.aliasName);
   checkAliasNameNotReserved(req.aliasName);
-  await region.keyring.transaction([`alias:${accountId}/${req.aliasName}`], async (tx) => {
+  await region.keyring.transaction([`alias:${accountId}/${req.aliasName}`], auditCommit(ctx), async (tx) => {
     const alias = await region.keyring.getAlias(accountId, req.aliasName);
     if (!alias) throw new KmsError("NotFoundException", `Alias ${aliasArn(region, accountId, req.aliasName)} is not found.`);
     tx.deleteAlias(alias);

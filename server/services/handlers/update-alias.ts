@@ -1,3 +1,4 @@
+import { auditCommit } from "../../audit/pending-audit.js";
 import { keyScope, now } from "../../context.js";
 import { checkAliasName, checkAliasNameNotReserved } from "../../domain/alias-name.js";
 import { parseKeyIdOrArn } from "../../domain/key-identifier.js";
@@ -19,7 +20,7 @@ export const updateAlias: KmsHandlers["updateAlias"] = async (req, ctx) => {
   checkAliasNameNotReserved(req.aliasName);
   const { keyId } = parseKeyIdOrArn(req.targetKeyId, region, accountId, "target_key_id");
   const updated = now(ctx);
-  await region.keyring.transaction([`alias:${accountId}/${req.aliasName}`, `key:${keyId}`], async (tx) => {
+  await region.keyring.transaction([`alias:${accountId}/${req.aliasName}`, `key:${keyId}`], auditCommit(ctx), async (tx) => {
     const alias = await region.keyring.getAlias(accountId, req.aliasName);
     if (!alias) throw new KmsError("NotFoundException", `Alias ${aliasArn(region, accountId, req.aliasName)} is not found.`);
     const { key, arn } = await loadKey(scope, { accountId, keyId });

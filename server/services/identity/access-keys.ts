@@ -1,10 +1,11 @@
+import { auditCommit } from "../../audit/pending-audit.js";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { AccessKeyStatus } from "../../../gen/kms/v1/identity_pb.js";
 import { now, requireCaller, requireServices } from "../../context.js";
 import { KmsError, validationError } from "../../errors/kms-error.js";
 import { newAccessKey } from "../../identity/account-admin.js";
 import type { AccessKeyRecord } from "../../identity/identity-records.js";
-import type { IdentityStore } from "../../identity/identity-store.js";
+import type { IdentityStore, IdentityTransaction } from "../../identity/identity-store.js";
 import type { IdentityHandlers } from "./identity-handler-types.js";
 
 const MAX_KEYS_PER_USER = 2;
@@ -22,7 +23,7 @@ export const createAccessKey: IdentityHandlers["createAccessKey"] = async (req, 
   const { identities } = requireServices(ctx);
   const { accountId } = requireCaller(ctx);
   const created = now(ctx);
-  const key = await identities.transaction([`user:${accountId}/${req.userName}`], async (tx) => {
+  const key = await identities.transaction([`user:${accountId}/${req.userName}`], auditCommit(ctx), async (tx) => {
     const user = await requireUser(identities, accountId, req.userName);
     if ((await identities.listAccessKeys(accountId, user.userName)).length >= MAX_KEYS_PER_USER) {
       throw new KmsError("LimitExceededException", `a user has at most ${MAX_KEYS_PER_USER} access keys`);
@@ -52,12 +53,12 @@ export const listAccessKeys: IdentityHandlers["listAccessKeys"] = async (req, ct
 };
 
 /** Finds one of a user's access keys, under the user's lock, and stages a change to it. */
-async function changeAccessKey(ctx: Parameters<IdentityHandlers["deleteAccessKey"]>[1], userName: string, accessKeyId: string, change: (tx: Parameters<Parameters<IdentityStore["transaction"]>[1]>[0], key: AccessKeyRecord) => void) {
+async function changeAccessKey(ctx: Parameters<IdentityHandlers["deleteAccessKey"]>[1], userName: string, accessKeyId: string, change: (tx: IdentityTransaction, key: AccessKeyRecord) => void) {
   const { identities } = requireServices(ctx);
   const { accountId } = requireCaller(ctx);
-  await identities.transaction([`user:${accountId}/${userName}`], async (tx) => {
+  await identities.transaction([`user:${accountId}/${userName}`], auditCommit(ctx), async (tx) => {
     const key = await identities.getAccessKey(accessKeyId);
-    if (!key || key.accountId !== accountId || key.userName !== userName) throw new KmsError("NotFoundException", `user ${userName} has no access key ${accessKeyId}`);
+    if (!key || key.accountId !== accountId || key.userName.toLowerCase() !== userName.toLowerCase()) throw new KmsError("NotFoundException", `user ${userName} has no access key ${accessKeyId}`);
     change(tx, key);
   });
 }

@@ -1,3 +1,4 @@
+import { auditCommit } from "../../audit/pending-audit.js";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { buildConditionContext } from "../../authorization/condition-context.js";
 import { connectionKey, now, requireCaller, requireServices } from "../../context.js";
@@ -40,13 +41,14 @@ export const assumeRole: IdentityHandlers["assumeRole"] = async (req, ctx) => {
 
   const { token, sessionId, secretHash } = newSessionToken();
   const expiresAt = started + seconds * 1000;
-  await identities.transaction([], async (tx) =>
+  await identities.transaction([], auditCommit(ctx), async (tx) =>
     tx.putSession({
       sessionId,
       secretHash,
       accountId: role.accountId,
       kind: "role-session",
       name: role.roleName,
+      principalId: role.roleId,
       roleSessionName: req.roleSessionName,
       ...(req.policy !== "" ? { sessionPolicy: req.policy } : {}),
       createdAt: started,

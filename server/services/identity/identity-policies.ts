@@ -1,3 +1,4 @@
+import { auditCommit } from "../../audit/pending-audit.js";
 import type { HandlerContext } from "@connectrpc/connect";
 import { requireCaller, requireServices } from "../../context.js";
 import { KmsError, validationError } from "../../errors/kms-error.js";
@@ -21,7 +22,7 @@ async function putPolicy(ctx: HandlerContext, kind: "user" | "role", name: strin
   checkPolicyDocument(document, "identity");
   const { identities } = requireServices(ctx);
   const target = await owner(ctx, kind, name);
-  await identities.transaction([`${kind}:${target.accountId}/${name}`], async (tx) => tx.putPolicy(target, policyName, document));
+  await identities.transaction([`${kind}:${target.accountId}/${name}`], auditCommit(ctx), async (tx) => tx.putPolicy(target, policyName, document));
 }
 
 async function getPolicy(ctx: HandlerContext, kind: "user" | "role", name: string, policyName: string) {
@@ -37,7 +38,7 @@ async function listPolicies(ctx: HandlerContext, kind: "user" | "role", name: st
 async function deletePolicy(ctx: HandlerContext, kind: "user" | "role", name: string, policyName: string) {
   const { identities } = requireServices(ctx);
   const target = await owner(ctx, kind, name);
-  await identities.transaction([`${kind}:${target.accountId}/${name}`], async (tx) => {
+  await identities.transaction([`${kind}:${target.accountId}/${name}`], auditCommit(ctx), async (tx) => {
     if ((await identities.getPolicy(target, policyName)) === undefined) throw new KmsError("NotFoundException", `${kind} ${name} has no policy ${policyName}`);
     tx.deletePolicy(target, policyName);
   });

@@ -1,3 +1,4 @@
+import { auditCommit } from "../../audit/pending-audit.js";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { now, requireServices } from "../../context.js";
 import { KmsError, validationError } from "../../errors/kms-error.js";
@@ -18,12 +19,13 @@ export const login: IdentityHandlers["login"] = async (req, ctx) => {
   const seconds = sessionSeconds(req.durationSeconds);
   const key = await identities.getAccessKey(req.accessKeyId);
   const valid = key !== undefined && key.status === "Active" && secretsEqual(identities.openSecret(key), req.secretAccessKey);
-  if (!key || !valid) throw new KmsError("UnrecognizedClientException", REFUSED);
+  const user = valid ? await identities.getUser(key.accountId, key.userName) : undefined;
+  if (!key || !valid || !user) throw new KmsError("UnrecognizedClientException", REFUSED);
   const started = now(ctx);
   const { token, sessionId, secretHash } = newSessionToken();
   const expiresAt = started + seconds * 1000;
-  await identities.transaction([], async (tx) =>
-    tx.putSession({ sessionId, secretHash, accountId: key.accountId, kind: "user", name: key.userName, accessKeyId: key.accessKeyId, createdAt: started, expiresAt }),
+  await identities.transaction([], auditCommit(ctx), async (tx) =>
+    tx.putSession({ sessionId, secretHash, accountId: key.accountId, kind: "user", name: user.userName, principalId: user.userId, accessKeyId: key.accessKeyId, createdAt: started, expiresAt }),
   );
-  return { credentials: { sessionToken: token, expiration: timestampFromMs(expiresAt) }, principalArn: principalArn.user(partition, key.accountId, key.userName) };
+  return { credentials: { sessionToken: token, expiration: timestampFromMs(expiresAt) }, principalArn: principalArn.user(partition, user.accountId, user.userName) };
 };

@@ -1,3 +1,4 @@
+import { auditCommit } from "../../audit/pending-audit.js";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { now, requireCaller, requireServices } from "../../context.js";
 import { decodeMarker, toPage } from "../../domain/pagination.js";
@@ -36,7 +37,7 @@ export const createRole: IdentityHandlers["createRole"] = async (req, ctx) => {
   const tags = req.tags.map((t) => ({ key: t.tagKey, value: t.tagValue }));
   checkTags(tags);
   const role: RoleRecord = { accountId, roleName: req.roleName, roleId: newAwsStyleId("AROA"), createdAt: now(ctx), trustPolicy, maxSessionDuration, tags };
-  await identities.transaction([`role:${accountId}/${req.roleName}`], async (tx) => {
+  await identities.transaction([`role:${accountId}/${req.roleName}`], auditCommit(ctx), async (tx) => {
     if (await identities.getRole(accountId, req.roleName)) throw new KmsError("AlreadyExistsException", `role ${req.roleName} already exists`);
     tx.putRole(role);
   });
@@ -57,7 +58,7 @@ export const listRoles: IdentityHandlers["listRoles"] = async (req, ctx) => {
 export const deleteRole: IdentityHandlers["deleteRole"] = async (req, ctx) => {
   const { identities } = requireServices(ctx);
   const { accountId } = requireCaller(ctx);
-  await identities.transaction([`role:${accountId}/${req.roleName}`], async (tx) => {
+  await identities.transaction([`role:${accountId}/${req.roleName}`], auditCommit(ctx), async (tx) => {
     const role = await identities.getRole(accountId, req.roleName);
     if (!role) throw new KmsError("NotFoundException", `role ${req.roleName} does not exist`);
     await tx.deleteRole(role);

@@ -1,0 +1,58 @@
+import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import { ErrorDetailSchema } from "../../gen/kms/v1/error_pb.js";
+import type { AuditLog } from "../audit/audit-log.js";
+import type { AuditEntry } from "../audit/audit-record.js";
+import { PendingAudit } from "../audit/pending-audit.js";
+import { accessDecisionsKey, callerKey, clockKey, connectionKey, pendingAuditKey, regionKey, requestContextKey } from "../context.js";
+import { KmsError } from "../errors/kms-error.js";
+
+const CONTEXT_FIELDS = ["encryptionContext", "sourceEncryptionContext", "destinationEncryptionContext"];
+
+/**
+ * Writes one audit record per request: allowed, denied, or failed before a decision (bad
+ * credentials, unknown key). The record goes into the hash chain with the request's changes,
+ * or on its own when the request ends, and is durable before the response is sent.
+ */
+export function createAuditInterceptor(audit: AuditLog): Interceptor {
+  return (next) => async (req) => {
+    const describe = (outcome: string, reason?: string): AuditEntry => {
+      const values = req.contextValues;
+      const access = values.get(accessDecisionsKey);
+      const message = req.message as unknown as Record<string, unknown>;
+      const context = CONTEXT_FIELDS.map((f) => message[f] as Record<string, string> | undefined).find((c) => c !== undefined && Object.keys(c).length > 0);
+      const sourceIp = values.get(connectionKey).sourceIp;
+      const principal = values.get(callerKey)?.arn;
+      const region = values.get(regionKey)?.name;
+      return {
+        time: new Date(values.get(clockKey)()).toISOString(),
+        requestId: values.get(requestContextKey)?.requestId ?? "",
+        ...(principal !== undefined ? { principal } : {}),
+        ...(sourceIp !== undefined ? { sourceIp } : {}),
+        ...(region !== undefined ? { region } : {}),
+        rpc: `${req.service.typeName}/${req.method.name}`,
+        access: access.map((a) => ({ action: a.action, resource: a.resource, decidedBy: [...a.decidedBy] })),
+        decision: reason !== undefined ? "deny" : access.length > 0 ? "allow" : "none",
+        ...(reason !== undefined ? { reason } : {}),
+        ...(context !== undefined ? { encryptionContext: { ...context } } : {}),
+        outcome,
+      };
+    };
+    const pending = new PendingAudit(audit, describe);
+    req.contextValues.set(pendingAuditKey, pending);
+    try {
+      const res = await next(req);
+      await pending.finish("ok");
+      return res;
+    } catch (e) {
+      const exception = exceptionName(e);
+      await pending.finish(exception, exception === "AccessDeniedException" ? (e as Error).message : undefined);
+      throw e;
+    }
+  };
+}
+
+function exceptionName(e: unknown): string {
+  if (e instanceof KmsError) return e.exception;
+  if (e instanceof ConnectError) return e.findDetails(ErrorDetailSchema)[0]?.exception ?? `grpc:${e.code}`;
+  return "KMSInternalException";
+}
