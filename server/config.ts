@@ -10,7 +10,14 @@ export interface KmsConfig {
   readonly regions: readonly string[];
   readonly accountId: string;
   readonly partition: string;
-  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  readonly tls?: {
+    readonly certFile: string;
+    readonly keyFile: string;
+    /** CA whose client certificates may authenticate (mutual TLS). */
+    readonly clientCaFile?: string;
+    /** JSON file mapping a client certificate's subject CN to the IAM user ARN it authenticates as. */
+    readonly clientPrincipalsFile?: string;
+  };
   readonly logLevel: string;
 }
 
@@ -43,6 +50,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KmsConfig {
   const certFile = env.KMS_TLS_CERT;
   const keyFile = env.KMS_TLS_KEY;
   if ((certFile === undefined) !== (keyFile === undefined)) throw new Error("KMS_TLS_CERT and KMS_TLS_KEY go together");
+  const clientCaFile = env.KMS_TLS_CLIENT_CA;
+  const clientPrincipalsFile = env.KMS_TLS_CLIENT_PRINCIPALS;
+  if (clientCaFile !== undefined && certFile === undefined) throw new Error("KMS_TLS_CLIENT_CA needs KMS_TLS_CERT and KMS_TLS_KEY");
+  if ((clientCaFile === undefined) !== (clientPrincipalsFile === undefined)) throw new Error("KMS_TLS_CLIENT_CA and KMS_TLS_CLIENT_PRINCIPALS go together");
   return {
     host: env.KMS_HOST ?? defaults.host,
     port,
@@ -51,7 +62,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KmsConfig {
     regions,
     accountId,
     partition,
-    ...(certFile !== undefined && keyFile !== undefined ? { tls: { certFile, keyFile } } : {}),
+    ...(certFile !== undefined && keyFile !== undefined
+      ? { tls: { certFile, keyFile, ...(clientCaFile !== undefined && clientPrincipalsFile !== undefined ? { clientCaFile, clientPrincipalsFile } : {}) } }
+      : {}),
     logLevel: env.KMS_LOG_LEVEL ?? defaults.logLevel,
   };
 }

@@ -26,7 +26,9 @@ import { identityService } from "./services/identity/identity-service.js";
 import { keyManagementService } from "./services/key-management-service.js";
 import { Keyring } from "./store/keyring.js";
 import { LevelRootStore } from "./store/level-store.js";
+import { connectionFacts } from "./transport/connection-facts.js";
 import { createHttpListener } from "./transport/http-listener.js";
+import { loadCertificatePrincipals } from "./identity/certificate-principals.js";
 
 /** A running server. */
 export interface KmsServer {
@@ -63,7 +65,12 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
       ]),
     );
 
-    const tls = config.tls && { cert: await readFile(config.tls.certFile), key: await readFile(config.tls.keyFile) };
+    const tls = config.tls && {
+      cert: await readFile(config.tls.certFile),
+      key: await readFile(config.tls.keyFile),
+      ...(config.tls.clientCaFile ? { clientCa: await readFile(config.tls.clientCaFile) } : {}),
+    };
+    const certificatePrincipals = config.tls?.clientPrincipalsFile ? await loadCertificatePrincipals(config.tls.clientPrincipalsFile) : new Map<string, string>();
     const handler = connectNodeAdapter({
       routes: (router) => {
         router.service(KeyManagementService, keyManagementService);
@@ -75,7 +82,7 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
         createRequestContextInterceptor(logger),
         createErrorMappingInterceptor(),
         createAuditInterceptor(audit),
-        createAuthenticationInterceptor(identities, config.partition),
+        createAuthenticationInterceptor(identities, config.partition, certificatePrincipals),
         createRegionInterceptor(regions, config.regions[0]!),
         createAuthorizationInterceptor(services),
       ],
@@ -83,7 +90,7 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
         createContextValues()
           .set(clockKey, clock)
           .set(servicesKey, services)
-          .set(connectionKey, { ...(req.socket.remoteAddress !== undefined ? { sourceIp: req.socket.remoteAddress } : {}), secureTransport: Boolean(tls) }),
+          .set(connectionKey, connectionFacts(req.socket, Boolean(tls))),
     });
     const listener = createHttpListener(handler, tls);
     const address = await listener.listen(config.host, config.port);

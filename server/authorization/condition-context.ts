@@ -6,6 +6,8 @@ import type { Caller } from "../identity/caller.js";
 export interface ConnectionFacts {
   readonly sourceIp?: string;
   readonly secureTransport: boolean;
+  /** The subject CN of a client certificate that the configured client CA verified. */
+  readonly clientCertificateCn?: string;
 }
 
 /** Request fields whose value is a condition key, by proto field name. */

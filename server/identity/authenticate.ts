@@ -51,3 +51,24 @@ export async function authenticate(store: IdentityStore, token: string, now: num
     ...(session.sessionPolicy !== undefined ? { sessionPolicy: session.sessionPolicy } : {}),
   };
 }
+
+/**
+ * Resolves a verified client certificate to the user its subject CN is mapped to. The user must
+ * exist; the "session" is the connection, so it lasts as long as the certificate is valid.
+ */
+export async function authenticateCertificate(store: IdentityStore, cn: string, principals: ReadonlyMap<string, string>, partition: string): Promise<Caller> {
+  const arn = principals.get(cn);
+  if (arn === undefined) throw new AuthenticationError(`no principal is mapped to the client certificate ${JSON.stringify(cn.slice(0, 64))}`);
+  const m = /^arn:[^:]+:iam::(\d{12}):user\/(.+)$/.exec(arn)!;
+  const user = await store.getUser(m[1]!, m[2]!);
+  if (!user) throw new AuthenticationError("the client certificate's user does not exist");
+  return {
+    accountId: user.accountId,
+    arn: principalArn.user(partition, user.accountId, user.userName),
+    userId: user.userId,
+    kind: "user",
+    name: user.userName,
+    tags: Object.fromEntries(user.tags.map((t) => [t.key, t.value])),
+    sessionId: `mtls:${cn}`,
+  };
+}

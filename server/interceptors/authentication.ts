@@ -1,32 +1,44 @@
 import { getOption, hasOption } from "@bufbuild/protobuf";
 import type { Interceptor } from "@connectrpc/connect";
 import { unauthenticated } from "../../gen/kms/v1/options_pb.js";
-import { callerKey, clockKey, requestContextKey } from "../context.js";
+import { callerKey, clockKey, connectionKey, requestContextKey } from "../context.js";
 import { KmsError } from "../errors/kms-error.js";
-import { authenticate, AuthenticationError } from "../identity/authenticate.js";
+import { authenticate, authenticateCertificate, AuthenticationError } from "../identity/authenticate.js";
+import type { Caller } from "../identity/caller.js";
 import type { IdentityStore } from "../identity/identity-store.js";
 
 /**
- * Every RPC needs a bearer session token, except those the contract marks
- * (kms.v1.unauthenticated) (Login). No credentials, bad, expired or revoked ones stop the
- * request here with UNAUTHENTICATED; nothing after this interceptor runs.
+ * Every RPC needs a bearer session token, or a client certificate mapped to a user when mutual
+ * TLS is configured, except those the contract marks (kms.v1.unauthenticated) (Login). No
+ * credentials, bad, expired or revoked ones stop the request here with UNAUTHENTICATED.
  */
-export function createAuthenticationInterceptor(identities: IdentityStore, partition: string): Interceptor {
+export function createAuthenticationInterceptor(identities: IdentityStore, partition: string, certificatePrincipals: ReadonlyMap<string, string> = new Map()): Interceptor {
   return (next) => async (req) => {
     if (hasOption(req.method, unauthenticated) && getOption(req.method, unauthenticated)) return next(req);
-    const header = req.header.get("authorization");
-    if (header === null || header === "") throw new KmsError("MissingAuthenticationTokenException", "this call needs credentials: send 'authorization: Bearer <session token>' (get one with IdentityService.Login)");
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!m) throw new KmsError("UnrecognizedClientException", "the authorization header must be 'Bearer <session token>'");
-    try {
-      const caller = await authenticate(identities, m[1]!, req.contextValues.get(clockKey)(), partition);
-      req.contextValues.set(callerKey, caller);
-      const context = req.contextValues.get(requestContextKey);
-      if (context) context.principal = caller.arn;
-    } catch (e) {
-      if (!(e instanceof AuthenticationError)) throw e;
-      throw new KmsError(/expired/.test(e.message) ? "ExpiredTokenException" : "UnrecognizedClientException", e.message);
+    const header = req.header.get("authorization") ?? "";
+    const cn = req.contextValues.get(connectionKey).clientCertificateCn;
+    let caller: Caller;
+    if (header === "" && cn !== undefined && certificatePrincipals.size > 0) {
+      caller = await refuseUnless(() => authenticateCertificate(identities, cn, certificatePrincipals, partition));
+    } else {
+      if (header === "") throw new KmsError("MissingAuthenticationTokenException", "this call needs credentials: send 'authorization: Bearer <session token>' (get one with IdentityService.Login)");
+      const m = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!m) throw new KmsError("UnrecognizedClientException", "the authorization header must be 'Bearer <session token>'");
+      caller = await refuseUnless(() => authenticate(identities, m[1]!, req.contextValues.get(clockKey)(), partition));
     }
+    req.contextValues.set(callerKey, caller);
+    const context = req.contextValues.get(requestContextKey);
+    if (context) context.principal = caller.arn;
     return next(req);
   };
+}
+
+/** Turns an authentication failure into the exception AWS gives for it. */
+async function refuseUnless(authenticateCaller: () => Promise<Caller>): Promise<Caller> {
+  try {
+    return await authenticateCaller();
+  } catch (e) {
+    if (!(e instanceof AuthenticationError)) throw e;
+    throw new KmsError(/expired/.test(e.message) ? "ExpiredTokenException" : "UnrecognizedClientException", e.message);
+  }
 }

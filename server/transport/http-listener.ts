@@ -13,6 +13,8 @@ export type NodeHandlerFn = ReturnType<typeof connectNodeAdapter>;
 export interface TlsOptions {
   readonly cert: Buffer;
   readonly key: Buffer;
+  /** When set, clients may present a certificate issued by this CA (it is asked for, not required). */
+  readonly clientCa?: Buffer;
 }
 
 /** One port that serves gRPC, gRPC-web and Connect, and shuts down gracefully. */
@@ -48,7 +50,10 @@ export function createHttpListener(handler: NodeHandlerFn, tls?: TlsOptions): Ht
   let outer: net.Server;
   let http1: http.Server | undefined;
   if (tls) {
-    const secure = http2.createSecureServer({ cert: tls.cert, key: tls.key, allowHTTP1: true }, counted);
+    const secure = http2.createSecureServer(
+      { cert: tls.cert, key: tls.key, allowHTTP1: true, ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: false } : {}) },
+      counted,
+    );
     secure.on("session", trackSession);
     outer = secure;
   } else {

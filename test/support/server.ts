@@ -38,7 +38,7 @@ export function makeDataDir(): Promise<string> {
 }
 
 /** Starts a server on 127.0.0.1:0; env overrides the KMS_* defaults. */
-export async function startTestServer(options: { dataDir?: string; env?: Record<string, string>; logLevel?: string; clock?: () => number } = {}): Promise<TestServer> {
+export async function startTestServer(options: { dataDir?: string; env?: Record<string, string>; logLevel?: string; clock?: () => number; trustedCaFile?: string } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await makeDataDir());
   const config = loadConfig({ KMS_PORT: "0", KMS_DATA_DIR: dataDir, KMS_LOG_LEVEL: options.logLevel ?? "info", ...options.env });
   let raw = "";
@@ -53,7 +53,7 @@ export async function startTestServer(options: { dataDir?: string; env?: Record<
   });
   const server = await startKmsServer(config, { logger: createLogger(config.logLevel, sink), ...(options.clock ? { clock: options.clock } : {}) });
   const admin = JSON.parse(await readFile(join(dataDir, "admin-credentials.json"), "utf8")) as AdminCredentials;
-  const ca = config.tls ? await readFile(config.tls.certFile) : undefined;
+  const ca = config.tls ? await readFile(options.trustedCaFile ?? config.tls.certFile) : undefined;
   const token = await login(server.url, admin.access_key_id, admin.secret_access_key, ca);
   return {
     token,
