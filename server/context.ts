@@ -49,6 +49,8 @@ export interface AccessDecision {
 }
 /** The access checks that allowed the request. */
 export const accessDecisionsKey = createContextKey<readonly AccessDecision[]>([], { description: "access decisions" });
+/** The principal a Login authenticated, so its audit record says who logged in. */
+export const loginPrincipalKey = createContextKey<string | undefined>(undefined, { description: "the principal that logged in" });
 /** The audit record of the request, written with its changes or when it ends. */
 export const pendingAuditKey = createContextKey<PendingAudit | undefined>(undefined, { description: "the request's audit record" });
 /** Facts about the connection (source address, TLS), for policy conditions and the audit trail. */

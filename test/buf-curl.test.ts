@@ -20,26 +20,42 @@ test.after.always(async () => {
 
 /** `buf curl --schema proto` as the README shows it, over gRPC with HTTP/2 prior knowledge. */
 async function bufCurl(rpc: string, body: unknown, headers: string[] = []): Promise<Record<string, unknown>> {
-  const args = ["curl", "--schema", "proto", "--protocol", "grpc", "--http2-prior-knowledge", "-H", `authorization: Bearer ${server.token}`, ...headers.flatMap((h) => ["-H", h]), "-d", JSON.stringify(body)];
-  const { stdout } = await run(buf, [...args, `${server.url}/kms.v1.KeyManagementService/${rpc}`], { cwd: root });
+  const args = ["curl", "--schema", "proto", "--protocol", "grpc", "--http2-prior-knowledge", ...headers.flatMap((h) => ["-H", h]), "-d", JSON.stringify(body)];
+  const path = rpc.includes(".") ? rpc : `kms.v1.KeyManagementService/${rpc}`;
+  const { stdout } = await run(buf, [...args, `${server.url}/${path}`], { cwd: root });
   return JSON.parse(stdout) as Record<string, unknown>;
 }
 
-test("buf curl: create a key, encrypt and decrypt by hand", async (t) => {
-  const created = (await bufCurl("CreateKey", { description: "by hand" })) as { keyMetadata: { keyId: string; keyState: string } };
+/** The README's first step: log in with the administrator's access key from admin-credentials.json. */
+async function loginByHand(): Promise<string> {
+  const answer = (await bufCurl("kms.v1.IdentityService/Login", { accessKeyId: server.admin.access_key_id, secretAccessKey: server.admin.secret_access_key })) as {
+    credentials: { sessionToken: string };
+  };
+  return answer.credentials.sessionToken;
+}
+
+test("buf curl: log in, create a key, encrypt and decrypt by hand", async (t) => {
+  const auth = `authorization: Bearer ${await loginByHand()}`;
+  const bufCurlAs = (rpc: string, body: unknown) => bufCurl(rpc, body, [auth]);
+  const created = (await bufCurlAs("CreateKey", { description: "by hand" })) as { keyMetadata: { keyId: string; keyState: string } };
   t.is(created.keyMetadata.keyState, "KEY_STATE_ENABLED");
   const plaintext = Buffer.from("hello from buf curl").toString("base64");
-  const encrypted = (await bufCurl("Encrypt", { keyId: created.keyMetadata.keyId, plaintext, encryptionContext: { purpose: "readme" } })) as { ciphertextBlob: string };
+  const encrypted = (await bufCurlAs("Encrypt", { keyId: created.keyMetadata.keyId, plaintext, encryptionContext: { purpose: "readme" } })) as { ciphertextBlob: string };
   t.truthy(encrypted.ciphertextBlob);
-  const decrypted = await bufCurl("Decrypt", { ciphertextBlob: encrypted.ciphertextBlob, encryptionContext: { purpose: "readme" } });
+  const decrypted = await bufCurlAs("Decrypt", { ciphertextBlob: encrypted.ciphertextBlob, encryptionContext: { purpose: "readme" } });
   t.is(decrypted.plaintext, plaintext);
 });
 
 test("buf curl: an error shows its code and the exception name in the detail", async (t) => {
-  const error = await t.throwsAsync(bufCurl("DescribeKey", { keyId: "alias/nope" }, ["x-kms-region: eu-west-1"]));
+  const error = await t.throwsAsync(bufCurl("DescribeKey", { keyId: "alias/nope" }, [`authorization: Bearer ${server.token}`, "x-kms-region: eu-west-1"]));
   const output = JSON.parse((error as unknown as { stderr: string }).stderr) as { code: string; details: Array<{ type: string; value: string }> };
   t.is(output.code, "not_found");
   t.is(output.details[0]?.type, "kms.v1.ErrorDetail");
   const detail = fromBinary(ErrorDetailSchema, Buffer.from(output.details[0]!.value, "base64"));
   t.is(detail.exception, "NotFoundException");
+});
+
+test("buf curl: without a token the call is refused with UNAUTHENTICATED", async (t) => {
+  const error = await t.throwsAsync(bufCurl("ListKeys", {}));
+  t.is((JSON.parse((error as unknown as { stderr: string }).stderr) as { code: string }).code, "unauthenticated");
 });

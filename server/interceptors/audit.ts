@@ -3,7 +3,7 @@ import { ErrorDetailSchema } from "../../gen/kms/v1/error_pb.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { AuditEntry } from "../audit/audit-record.js";
 import { PendingAudit } from "../audit/pending-audit.js";
-import { accessDecisionsKey, callerKey, clockKey, connectionKey, pendingAuditKey, regionKey, requestContextKey } from "../context.js";
+import { accessDecisionsKey, callerKey, clockKey, connectionKey, loginPrincipalKey, pendingAuditKey, regionKey, requestContextKey } from "../context.js";
 import { KmsError } from "../errors/kms-error.js";
 
 const CONTEXT_FIELDS = ["encryptionContext", "sourceEncryptionContext", "destinationEncryptionContext"];
@@ -21,7 +21,7 @@ export function createAuditInterceptor(audit: AuditLog): Interceptor {
       const message = req.message as unknown as Record<string, unknown>;
       const context = CONTEXT_FIELDS.map((f) => message[f] as Record<string, string> | undefined).find((c) => c !== undefined && Object.keys(c).length > 0);
       const sourceIp = values.get(connectionKey).sourceIp;
-      const principal = values.get(callerKey)?.arn;
+      const principal = values.get(callerKey)?.arn ?? values.get(loginPrincipalKey);
       const region = values.get(regionKey)?.name;
       return {
         time: new Date(values.get(clockKey)()).toISOString(),

@@ -1,6 +1,6 @@
 import { auditCommit } from "../../audit/pending-audit.js";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { now, requireServices } from "../../context.js";
+import { loginPrincipalKey, now, requireServices } from "../../context.js";
 import { KmsError, validationError } from "../../errors/kms-error.js";
 import { principalArn } from "../../identity/principal-arn.js";
 import { newSessionToken, secretsEqual } from "../../identity/secrets.js";
@@ -21,11 +21,13 @@ export const login: IdentityHandlers["login"] = async (req, ctx) => {
   const valid = key !== undefined && key.status === "Active" && secretsEqual(identities.openSecret(key), req.secretAccessKey);
   const user = valid ? await identities.getUser(key.accountId, key.userName) : undefined;
   if (!key || !valid || !user) throw new KmsError("UnrecognizedClientException", REFUSED);
+  const arn = principalArn.user(partition, user.accountId, user.userName);
+  ctx.values.set(loginPrincipalKey, arn);
   const started = now(ctx);
   const { token, sessionId, secretHash } = newSessionToken();
   const expiresAt = started + seconds * 1000;
   await identities.transaction([], auditCommit(ctx), async (tx) =>
     tx.putSession({ sessionId, secretHash, accountId: key.accountId, kind: "user", name: user.userName, principalId: user.userId, accessKeyId: key.accessKeyId, createdAt: started, expiresAt }),
   );
-  return { credentials: { sessionToken: token, expiration: timestampFromMs(expiresAt) }, principalArn: principalArn.user(partition, user.accountId, user.userName) };
+  return { credentials: { sessionToken: token, expiration: timestampFromMs(expiresAt) }, principalArn: arn };
 };

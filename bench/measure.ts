@@ -1,0 +1,24 @@
+/** One measured operation: how many per second, and the time per operation. */
+export interface Measurement {
+  readonly name: string;
+  readonly opsPerSecond: number;
+  readonly microsecondsPerOp: number;
+}
+
+/**
+ * Runs fn repeatedly for about `ms` milliseconds (after a short warm-up) and reports its rate.
+ * Synchronous on purpose: these are the pure parts, measured without I/O.
+ */
+export function measure(name: string, fn: () => unknown, ms: number): Measurement {
+  const warmUntil = performance.now() + Math.min(200, ms / 5);
+  while (performance.now() < warmUntil) fn();
+  let ops = 0;
+  const started = performance.now();
+  const until = started + ms;
+  while (performance.now() < until) {
+    for (let i = 0; i < 100; i++) fn();
+    ops += 100;
+  }
+  const elapsed = performance.now() - started;
+  return { name, opsPerSecond: Math.round((ops / elapsed) * 1000), microsecondsPerOp: Math.round(((elapsed * 1000) / ops) * 100) / 100 };
+}

@@ -1,0 +1,13 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import test from "ava";
+
+const run = promisify(execFile);
+
+test("npm run bench produces a table of numbers in smoke mode (nothing about speed is asserted)", async (t) => {
+  const { stdout } = await run("npm", ["run", "--silent", "bench"], { cwd: fileURLToPath(new URL("..", import.meta.url)), env: { ...process.env, BENCH_SMOKE: "1" } });
+  const rows = stdout.split("\n").filter((l) => /^\| (baseline|policy|ciphertext|key material)/.test(l));
+  t.is(rows.length, 6);
+  for (const row of rows) t.regex(row, /\| \d+ \| [\d.]+ \| [\d.]+ \|$/);
+});
