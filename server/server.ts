@@ -83,7 +83,7 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
         createErrorMappingInterceptor(),
         createAuditInterceptor(audit),
         createAuthenticationInterceptor(identities, config.partition, certificatePrincipals),
-        createRegionInterceptor(regions, config.regions[0]!),
+        createRegionInterceptor(regions, config.regions[0]!, new Set([KeyManagementService.typeName])),
         createAuthorizationInterceptor(services),
       ],
       contextValues: (req) =>

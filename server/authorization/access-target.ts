@@ -30,7 +30,10 @@ export function fieldValue(desc: DescMessage, message: Record<string, unknown>, 
  * or alias, the key inside a ciphertext, an alias ARN, or a resource template such as
  * "arn:{partition}:iam::{account}:user/{user_name}".
  */
-export async function resolveAccessTarget(rule: Access, desc: DescMessage, message: Record<string, unknown>, scope: KeyScope, caller: Caller, partition: string): Promise<AccessTarget> {
+export async function resolveAccessTarget(rule: Access, desc: DescMessage, message: Record<string, unknown>, regionalScope: KeyScope | undefined, caller: Caller, partition: string): Promise<AccessTarget> {
+  if (rule.keyReference === KeyReference.UNSPECIFIED) return { resource: rule.resource === "" ? "*" : expandResource(rule.resource, desc, message, caller, partition) };
+  if (!regionalScope) throw new Error(`${desc.typeName}: a rule on a key or alias needs a region`);
+  const scope = regionalScope;
   switch (rule.keyReference) {
     case KeyReference.KEY_ID_OR_ARN:
     case KeyReference.ANY: {
@@ -51,7 +54,7 @@ export async function resolveAccessTarget(rule: Access, desc: DescMessage, messa
       return { resource: aliasArn(scope.region, caller.accountId, aliasName) };
     }
     default:
-      return { resource: rule.resource === "" ? "*" : expandResource(rule.resource, desc, message, caller, partition) };
+      throw new Error(`unknown key reference ${rule.keyReference}`);
   }
 }
 

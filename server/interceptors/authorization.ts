@@ -28,23 +28,24 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
     }
     const caller = req.contextValues.get(callerKey);
     const region = req.contextValues.get(regionKey);
-    if (!caller || !region) throw new Error("authorization needs the authentication and region interceptors before it");
+    if (!caller) throw new Error("authorization needs the authentication interceptor before it");
 
     const message = req.message as unknown as Record<string, unknown>;
     if (Array.isArray(message.grantTokens)) checkGrantTokens(message.grantTokens as string[]);
     const now = req.contextValues.get(clockKey)();
     const policies = await loadCallerPolicies(services.identities, services.policies, caller);
-    const scope = { region, accountId: caller.accountId };
+    const scope = region && { region, accountId: caller.accountId };
     const resolved = new Map<string, ResolvedKey>();
     const decisions: AccessDecision[] = [];
     for (const rule of rules) {
       const target = await resolveAccessTarget(rule, req.method.input, message, scope, caller, services.partition);
+      const keyring = region?.keyring;
       if (target.key) resolved.set(rule.keyField, target.key);
       const context = buildConditionContext({
         caller,
         connection: req.contextValues.get(connectionKey),
         now,
-        region: region.name,
+        region: region?.name ?? "",
         requestDesc: req.method.input,
         request: message,
         ...(target.key ? { key: target.key.key } : {}),
@@ -58,7 +59,7 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
               key: {
                 policy: services.policies.get(target.key.key.policy, "key"),
                 accountId: target.key.key.accountId,
-                grants: (await region.keyring.listGrants(target.key.key.keyId)).map(toGrantRule),
+                grants: (await keyring!.listGrants(target.key.key.keyId)).map(toGrantRule),
                 encryptionContext: encryptionContextOf(req.method.input, message),
               },
             }

@@ -32,7 +32,8 @@ export const createKey: KmsHandlers["createKey"] = async (req, ctx) => {
   const policy = req.policy === "" ? defaultKeyPolicy(region.partition, accountId) : checkPolicyDocument(req.policy, "key");
 
   const keyId = randomUUID();
-  await checkPolicyLockout(ctx, policy, keyArn(region, accountId, keyId), accountId, req.bypassPolicyLockoutSafetyCheck);
+  // As in AWS, only a policy the caller supplies is checked; the default policy trusts the account.
+  if (req.policy !== "") await checkPolicyLockout(ctx, policy, keyArn(region, accountId, keyId), accountId, req.bypassPolicyLockoutSafetyCheck);
   const keyMaterialId = randomBytes(32).toString("hex");
   const created = now(ctx);
   const key: KeyRecord = {

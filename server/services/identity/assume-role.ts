@@ -23,21 +23,22 @@ export const assumeRole: IdentityHandlers["assumeRole"] = async (req, ctx) => {
   if (!roleRef) throw validationError("role_arn must be a role ARN, arn:aws:iam::<account>:role/<name>");
   checkIamName("role_session_name", req.roleSessionName, 64, 2);
   if (req.policy !== "") checkPolicyDocument(req.policy, "session");
-  const role = await identities.getRole(roleRef.accountId, roleRef.roleName);
-  if (!role) throw new KmsError("NotFoundException", `role ${req.roleArn} does not exist`);
-  const seconds = sessionSeconds(req.durationSeconds, role.maxSessionDuration);
-
   const started = now(ctx);
-  const roleArn = principalArn.role(partition, role.accountId, role.roleName);
-  const trust = evaluatePolicy(policies.get(role.trustPolicy, "trust"), {
-    principal: caller,
-    action: "sts:AssumeRole",
-    resource: roleArn,
-    context: buildConditionContext({ caller, connection: ctx.values.get(connectionKey), now: started, region: "", requestDesc: ctx.method.input, request: req as never }),
-  });
-  if (trust.effect !== "Allow") {
-    throw new KmsError("AccessDeniedException", `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn} because the role's trust policy does not allow it`);
+  const role = await identities.getRole(roleRef.accountId, roleRef.roleName);
+  // A missing role and a trust policy that refuses get the same answer, so callers cannot probe
+  // which roles exist (in their account or another).
+  const trust =
+    role &&
+    evaluatePolicy(policies.get(role.trustPolicy, "trust"), {
+      principal: caller,
+      action: "sts:AssumeRole",
+      resource: principalArn.role(partition, role.accountId, role.roleName),
+      context: buildConditionContext({ caller, connection: ctx.values.get(connectionKey), now: started, region: "", requestDesc: ctx.method.input, request: req as never }),
+    });
+  if (!role || trust?.effect !== "Allow") {
+    throw new KmsError("AccessDeniedException", `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${req.roleArn}`);
   }
+  const seconds = sessionSeconds(req.durationSeconds, role.maxSessionDuration);
 
   const { token, sessionId, secretHash } = newSessionToken();
   const expiresAt = started + seconds * 1000;
