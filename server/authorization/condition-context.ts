@@ -50,6 +50,8 @@ export function buildConditionContext(input: {
   key?: KeyRecord;
   /** The alias the request named the key by, for kms:RequestAlias. */
   requestAlias?: string;
+  /** The key's aliases, for kms:ResourceAliases (supplied only when a policy asks for them). */
+  resourceAliases?: readonly string[];
 }): Map<string, string | string[]> {
   const { caller, connection, request, requestDesc, key } = input;
   const c = new Map<string, string | string[]>();
@@ -66,6 +68,7 @@ export function buildConditionContext(input: {
   c.set("aws:requestedregion", input.region);
   c.set("kms:grantisforawsresource", "false");
   if (input.requestAlias !== undefined) c.set("kms:requestalias", input.requestAlias);
+  if (input.resourceAliases !== undefined && input.resourceAliases.length > 0) c.set("kms:resourcealiases", [...input.resourceAliases]);
   if (key) {
     c.set("kms:keyspec", key.keySpec);
     c.set("kms:keyusage", key.keyUsage);

@@ -2,7 +2,7 @@ import { getOption, hasOption } from "@bufbuild/protobuf";
 import type { Interceptor } from "@connectrpc/connect";
 import { access, self_authorized as selfAuthorized, unauthenticated } from "../../gen/kms/v1/options_pb.js";
 import { fieldValue, resolveAccessTarget } from "../authorization/access-target.js";
-import { loadCallerPolicies } from "../authorization/caller-policies.js";
+import { loadCallerPolicies, mentionsResourceAliases } from "../authorization/caller-policies.js";
 import { buildConditionContext } from "../authorization/condition-context.js";
 import { accessDecisionsKey, callerKey, callerPoliciesKey, clockKey, connectionKey, regionKey, resolvedKeysKey, type AccessDecision, type ServerServices } from "../context.js";
 import { KmsError } from "../errors/kms-error.js";
@@ -39,8 +39,8 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
     const decisions: AccessDecision[] = [];
     for (const rule of rules) {
       const target = await resolveAccessTarget(rule, req.method.input, message, scope, caller, services.partition);
-      const keyring = region?.keyring;
       if (target.key) resolved.set(rule.keyField, target.key);
+      const keyring = region?.keyring;
       const context = buildConditionContext({
         caller,
         connection: req.contextValues.get(connectionKey),
@@ -50,6 +50,9 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
         request: message,
         ...(target.key ? { key: target.key.key } : {}),
         ...(target.requestAlias !== undefined ? { requestAlias: target.requestAlias } : {}),
+        ...(target.key && (policies.mentionsResourceAliases || mentionsResourceAliases(target.key.key.policy))
+          ? { resourceAliases: await keyring!.listAliasNamesOfKey(target.key.key.keyId, undefined, 50) }
+          : {}),
       });
       const request: AccessRequest = { principal: caller, action: rule.action, resource: target.resource, context };
       const result = authorize({
