@@ -1,4 +1,5 @@
 import type { Caller } from "./caller.js";
+import type { UserRecord } from "./identity-records.js";
 import type { IdentityStore } from "./identity-store.js";
 import { principalArn } from "./principal-arn.js";
 import { hashSecret, parseSessionToken, secretsEqual } from "./secrets.js";
@@ -26,15 +27,7 @@ export async function authenticate(store: IdentityStore, token: string, now: num
       const key = await store.getAccessKey(session.accessKeyId);
       if (!key || key.status !== "Active") throw new AuthenticationError("the access key of this session was deactivated or deleted");
     }
-    return {
-      accountId: user.accountId,
-      arn: principalArn.user(partition, user.accountId, user.userName),
-      userId: user.userId,
-      kind: "user",
-      name: user.userName,
-      tags: Object.fromEntries(user.tags.map((t) => [t.key, t.value])),
-      sessionId: session.sessionId,
-    };
+    return userCaller(user, partition, session.sessionId);
   }
   const role = await store.getRole(session.accountId, session.name);
   if (!role || role.roleId !== session.principalId) throw new AuthenticationError("the session's role no longer exists");
@@ -62,6 +55,11 @@ export async function authenticateCertificate(store: IdentityStore, cn: string, 
   const m = /^arn:[^:]+:iam::(\d{12}):user\/(.+)$/.exec(arn)!;
   const user = await store.getUser(m[1]!, m[2]!);
   if (!user) throw new AuthenticationError("the client certificate's user does not exist");
+  return userCaller(user, partition, `mtls:${cn}`);
+}
+
+/** The caller a user acts as. */
+function userCaller(user: UserRecord, partition: string, sessionId: string): Caller {
   return {
     accountId: user.accountId,
     arn: principalArn.user(partition, user.accountId, user.userName),
@@ -69,6 +67,6 @@ export async function authenticateCertificate(store: IdentityStore, cn: string, 
     kind: "user",
     name: user.userName,
     tags: Object.fromEntries(user.tags.map((t) => [t.key, t.value])),
-    sessionId: `mtls:${cn}`,
+    sessionId,
   };
 }
