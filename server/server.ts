@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
+import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { AuditService } from "../gen/kms/v1/audit_service_pb.js";
 import { IdentityService } from "../gen/kms/v1/identity_service_pb.js";
 import { KeyManagementService } from "../gen/kms/v1/key_management_service_pb.js";
@@ -22,6 +23,7 @@ import { createLogger } from "./logger.js";
 import { PolicyCache } from "./policy/index.js";
 import { checkRootKey, loadOrCreateRootKey } from "./root-key.js";
 import { auditService } from "./services/audit/audit-service.js";
+import { createHealthService, type HealthState } from "./services/health/health-service.js";
 import { identityService } from "./services/identity/identity-service.js";
 import { keyManagementService } from "./services/key-management-service.js";
 import { Keyring } from "./store/keyring.js";
@@ -55,6 +57,7 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
     await checkRootKey(store.scope("meta"), rootKey);
     const identities = new IdentityStore(store.scope("identity"), rootKey);
     const audit = await AuditLog.open(store.scope("audit"));
+    const health: HealthState = { serving: true };
     await bootstrapIdentities(identities, { accountId: config.accountId, partition: config.partition, dataDir: config.dataDir, now: clock() }, logger);
     const services: ServerServices = { identities, partition: config.partition, managementAccountId: config.accountId, policies: new PolicyCache(), audit };
     const regionStores = store.scope("regions");
@@ -76,12 +79,13 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
         router.service(KeyManagementService, keyManagementService);
         router.service(IdentityService, identityService);
         router.service(AuditService, auditService);
+        router.service(Health, createHealthService(health, [KeyManagementService.typeName, IdentityService.typeName, AuditService.typeName]));
       },
       // The order is the order of the chain: every transport and service passes all of it.
       interceptors: [
         createRequestContextInterceptor(logger),
         createErrorMappingInterceptor(),
-        createAuditInterceptor(audit),
+        createAuditInterceptor(audit, new Set([Health.typeName])),
         createAuthenticationInterceptor(identities, config.partition, certificatePrincipals),
         createRegionInterceptor(regions, config.regions[0]!, new Set([KeyManagementService.typeName])),
         createAuthorizationInterceptor(services),
@@ -102,6 +106,7 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
       url,
       port: address.port,
       async close() {
+        health.serving = false;
         await listener.close();
         await store.close();
         logger.info("stopped");

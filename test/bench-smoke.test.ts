@@ -5,9 +5,14 @@ import test from "ava";
 
 const run = promisify(execFile);
 
-test("npm run bench produces a table of numbers in smoke mode (nothing about speed is asserted)", async (t) => {
+test("npm run bench produces its tables of numbers in smoke mode (nothing about speed is asserted)", async (t) => {
+  t.timeout(120_000);
   const { stdout } = await run("npm", ["run", "--silent", "bench"], { cwd: fileURLToPath(new URL("..", import.meta.url)), env: { ...process.env, BENCH_SMOKE: "1" } });
   const rows = stdout.split("\n").filter((l) => /^\| (baseline|policy|ciphertext|key material)/.test(l));
   t.is(rows.length, 6);
   for (const row of rows) t.regex(row, /\| \d+ \| [\d.]+ \| [\d.]+ \|$/);
+  // The end-to-end table: 7 operations over gRPC and over Connect, each with numbers, no errors.
+  const load = stdout.split("\n").filter((l) => /^\| (grpc|connect) \|/.test(l));
+  t.is(load.length, 14);
+  for (const row of load) t.regex(row, /^\| \w+ \| [^|]+ \| [1-9]\d* \|( [\d.]+ \|){6}$/);
 });

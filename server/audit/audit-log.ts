@@ -1,4 +1,3 @@
-import { KeyedLock } from "../store/keyed-lock.js";
 import { prefixEnd, type KvOperation, type KvStore } from "../store/kv-store.js";
 import { chainRecord, GENESIS_HASH, verifyChain, type ChainCheck } from "./audit-chain.js";
 import type { AuditEntry, AuditRecord } from "./audit-record.js";
@@ -17,36 +16,76 @@ export interface AuditFilter {
   readonly principal?: string;
 }
 
+/** A record waiting for its group's batch. */
+interface Queued {
+  readonly record: AuditRecord;
+  readonly operations: readonly KvOperation[];
+  resolve(record: AuditRecord): void;
+  reject(error: unknown): void;
+}
+
+/** The most records one group commit writes. */
+const MAX_GROUP = 512;
+
 /**
- * The audit trail: a hash chain of records in the store. Appends are serialized so each record
- * links to the one before; a record is written in the same atomic batch as the changes of its
- * request, and is durable before the response is sent.
+ * The audit trail: a hash chain of records in the store. Each record links to the one before;
+ * it is written in the same atomic batch as the changes of its request, and is durable before
+ * the response is sent. Records of concurrent requests are committed in groups, one fsync each,
+ * rather than one fsync per request.
  */
 export class AuditLog {
-  readonly #lock = new KeyedLock();
+  /** The head the next record links to (records queued but not yet written included). */
   #head: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH };
+  /** The head as last written. */
+  #durableHead: { seq: number; hash: string } = this.#head;
+  readonly #queue: Queued[] = [];
+  #flushing = false;
 
   private constructor(private readonly kv: KvStore) {}
 
   static async open(kv: KvStore): Promise<AuditLog> {
     const log = new AuditLog(kv);
     const head = await kv.get(HEAD);
-    if (head !== undefined) log.#head = JSON.parse(head) as { seq: number; hash: string };
+    if (head !== undefined) log.#head = log.#durableHead = JSON.parse(head) as { seq: number; hash: string };
     return log;
   }
 
-  /** Appends a record, committing it with the given (root-qualified) operations in one batch. */
-  async append(entry: AuditEntry, qualifiedOperations: readonly KvOperation[] = []): Promise<AuditRecord> {
-    return this.#lock.run(["append"], async () => {
-      const record = chainRecord(entry, this.#head.seq + 1, this.#head.hash);
-      const own = this.kv.qualify([
-        { type: "put", key: recordKey(record.seq), value: JSON.stringify(record) },
-        { type: "put", key: HEAD, value: JSON.stringify({ seq: record.seq, hash: record.hash }) },
-      ]);
-      await this.kv.root.batch([...qualifiedOperations, ...own]);
-      this.#head = { seq: record.seq, hash: record.hash };
-      return record;
+  /**
+   * Appends a record and resolves once it is durable, committed in one batch with the given
+   * (root-qualified) operations and whatever else the same group holds.
+   */
+  append(entry: AuditEntry, qualifiedOperations: readonly KvOperation[] = []): Promise<AuditRecord> {
+    const record = chainRecord(entry, this.#head.seq + 1, this.#head.hash);
+    this.#head = { seq: record.seq, hash: record.hash };
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ record, operations: qualifiedOperations, resolve, reject });
+      if (!this.#flushing) void this.#flush();
     });
+  }
+
+  /** Writes queued records in groups until none are left. */
+  async #flush(): Promise<void> {
+    this.#flushing = true;
+    while (this.#queue.length > 0) {
+      const group = this.#queue.splice(0, MAX_GROUP);
+      const last = group[group.length - 1]!.record;
+      const own = this.kv.qualify([
+        ...group.map(({ record }): KvOperation => ({ type: "put", key: recordKey(record.seq), value: JSON.stringify(record) })),
+        { type: "put", key: HEAD, value: JSON.stringify({ seq: last.seq, hash: last.hash }) },
+      ]);
+      try {
+        await this.kv.root.batch([...group.flatMap((q) => q.operations), ...own]);
+        this.#durableHead = { seq: last.seq, hash: last.hash };
+        for (const q of group) q.resolve(q.record);
+      } catch (error) {
+        // Nothing of this group was written, and every record queued after it links to it:
+        // refuse them all and continue the chain from what is on disk.
+        const failed = [...group, ...this.#queue.splice(0)];
+        this.#head = this.#durableHead;
+        for (const q of failed) q.reject(error);
+      }
+    }
+    this.#flushing = false;
   }
 
   /** Records in order, filtered, after the given sequence number. */

@@ -13,8 +13,10 @@ const CONTEXT_FIELDS = ["encryptionContext", "sourceEncryptionContext", "destina
  * credentials, unknown key). The record goes into the hash chain with the request's changes,
  * or on its own when the request ends, and is durable before the response is sent.
  */
-export function createAuditInterceptor(audit: AuditLog): Interceptor {
+export function createAuditInterceptor(audit: AuditLog, unaudited: ReadonlySet<string> = new Set()): Interceptor {
   return (next) => async (req) => {
+    // Health probes decide nothing and would drown the trail.
+    if (unaudited.has(req.service.typeName)) return next(req);
     const describe = (outcome: string, reason?: string): AuditEntry => {
       const values = req.contextValues;
       const access = values.get(accessDecisionsKey);

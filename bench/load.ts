@@ -1,0 +1,117 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { create, toBinary, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
+import { createClient, type Interceptor } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { HealthCheckRequestSchema } from "../gen/grpc/health/v1/health_pb.js";
+import { IdentityService } from "../gen/kms/v1/identity_service_pb.js";
+import { DescribeKeyRequestSchema } from "../gen/kms/v1/keys_pb.js";
+import { KeyManagementService } from "../gen/kms/v1/key_management_service_pb.js";
+import { DecryptRequestSchema, EncryptRequestSchema, GenerateDataKeyRequestSchema, ReEncryptRequestSchema } from "../gen/kms/v1/symmetric_pb.js";
+import { DataKeySpec } from "../gen/kms/v1/types_pb.js";
+import { cpuSeconds, residentMiB } from "./process-stats.js";
+
+// The end-to-end benchmark: the real server (authentication, authorization and audit on, as in
+// production) in its own process, driven by a load generator in another, with 64 calls in flight
+// over 4 HTTP/2 connections. Server CPU per request comes from /proc; every figure is also given
+// as a ratio to the no-op health Check on the same transport, measured in the same run.
+const smoke = process.env.BENCH_SMOKE === "1";
+const durationMs = smoke ? 300 : 5000;
+const concurrency = 64;
+const connections = 4;
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+const dataDir = await mkdtemp(join(tmpdir(), "kms-bench-"));
+const server = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+  cwd: root,
+  env: { ...process.env, KMS_PORT: "0", KMS_DATA_DIR: dataDir, KMS_LOG_LEVEL: "info" },
+  stdio: ["ignore", "pipe", "inherit"],
+});
+const listening = await new Promise<{ url: string; pid: number }>((resolve, reject) => {
+  const lines = createInterface({ input: server.stdout! });
+  lines.on("line", (line) => {
+    const entry = JSON.parse(line) as { msg?: string; url?: string; pid?: number };
+    if (entry.msg === "listening") resolve({ url: entry.url!, pid: entry.pid! });
+  });
+  server.once("exit", (code) => reject(new Error(`the server exited with ${code}`)));
+});
+
+try {
+  const admin = JSON.parse(await readFile(join(dataDir, "admin-credentials.json"), "utf8")) as { access_key_id: string; secret_access_key: string };
+  const { credentials } = await createClient(IdentityService, createGrpcTransport({ baseUrl: listening.url })).login({ accessKeyId: admin.access_key_id, secretAccessKey: admin.secret_access_key });
+  const token = credentials!.sessionToken;
+  const auth: Interceptor = (next) => (req) => (req.header.set("authorization", `Bearer ${token}`), next(req));
+  const kms = createClient(KeyManagementService, createGrpcTransport({ baseUrl: listening.url, interceptors: [auth] }));
+  const keyId = (await kms.createKey({ description: "benchmark" })).keyMetadata!.keyId;
+  const context = { tenant: "bench" };
+  const small = new Uint8Array(32).fill(7);
+  const ciphertext = (await kms.encrypt({ keyId, plaintext: small, encryptionContext: context })).ciphertextBlob;
+
+  const bin = <D extends DescMessage>(schema: D, init: MessageInitShape<D>) => Buffer.from(toBinary(schema, create(schema, init))).toString("base64");
+  const kmsPath = (rpc: string) => `/kms.v1.KeyManagementService/${rpc}`;
+  const scenarios = [
+    { name: "no-op (health Check)", path: "/grpc.health.v1.Health/Check", request: bin(HealthCheckRequestSchema, {}), authenticated: false },
+    { name: "Encrypt 32 B", path: kmsPath("Encrypt"), request: bin(EncryptRequestSchema, { keyId, plaintext: small, encryptionContext: context }), authenticated: true },
+    { name: "Encrypt 4 KiB", path: kmsPath("Encrypt"), request: bin(EncryptRequestSchema, { keyId, plaintext: new Uint8Array(4096).fill(9), encryptionContext: context }), authenticated: true },
+    { name: "Decrypt 32 B", path: kmsPath("Decrypt"), request: bin(DecryptRequestSchema, { ciphertextBlob: ciphertext, encryptionContext: context }), authenticated: true },
+    { name: "GenerateDataKey AES_256", path: kmsPath("GenerateDataKey"), request: bin(GenerateDataKeyRequestSchema, { keyId, keySpec: DataKeySpec.AES_256 }), authenticated: true },
+    { name: "ReEncrypt", path: kmsPath("ReEncrypt"), request: bin(ReEncryptRequestSchema, { ciphertextBlob: ciphertext, sourceEncryptionContext: context, destinationKeyId: keyId }), authenticated: true },
+    { name: "DescribeKey", path: kmsPath("DescribeKey"), request: bin(DescribeKeyRequestSchema, { keyId }), authenticated: true },
+  ];
+
+  const rows: Array<Record<string, string | number>> = [];
+  for (const protocol of ["grpc", "connect"] as const) {
+    let noopCpu = 0;
+    for (const scenario of scenarios) {
+      const job = { url: listening.url, protocol, path: scenario.path, request: scenario.request, concurrency, connections, durationMs, ...(scenario.authenticated ? { token } : {}) };
+      if (!smoke) await generate({ ...job, durationMs: 500 }); // warm-up
+      const cpuBefore = await cpuSeconds(listening.pid);
+      const result = await generate(job);
+      const cpuUs = result.requests === 0 ? 0 : Math.round((((await cpuSeconds(listening.pid)) - cpuBefore) / result.requests) * 1e6 * 10) / 10;
+      if (scenario.path.includes("Health")) noopCpu = cpuUs;
+      if (result.errors > 0) console.error(`${protocol} ${scenario.name}: ${result.errors} errors (${result.firstError})`);
+      rows.push({
+        protocol,
+        operation: scenario.name,
+        requestsPerSecond: Math.round(result.requests / (result.elapsedMs / 1000)),
+        p50: result.p50,
+        p90: result.p90,
+        p99: result.p99,
+        serverCpuUsPerRequest: cpuUs,
+        cpuRatioToNoop: noopCpu > 0 ? Math.round((cpuUs / noopCpu) * 100) / 100 : 0,
+        serverRssMiB: await residentMiB(listening.pid),
+        errors: result.errors,
+      });
+    }
+  }
+
+  console.log(`\nend to end, ${cpus()[0]?.model ?? "cpu"} x${cpus().length}, node ${process.version}, ${concurrency} in flight over ${connections} connections, ${durationMs} ms each${smoke ? " (smoke)" : ""}`);
+  console.log("| protocol | operation | req/s | p50 ms | p90 ms | p99 ms | server CPU us/req | x no-op CPU | server RSS MiB |\n|---|---|---:|---:|---:|---:|---:|---:|---:|");
+  for (const r of rows) console.log(`| ${r.protocol} | ${r.operation} | ${r.requestsPerSecond} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.serverCpuUsPerRequest} | ${r.cpuRatioToNoop} | ${r.serverRssMiB} |`);
+  if (!smoke) {
+    await mkdir(new URL("./results/", import.meta.url), { recursive: true });
+    await writeFile(new URL(`./results/load-${new Date().toISOString().replace(/[:.]/g, "-")}.json`, import.meta.url), JSON.stringify({ node: process.version, cpus: cpus().length, rows }, null, 2));
+  }
+} finally {
+  server.kill("SIGTERM");
+  await once(server, "exit");
+  await rm(dataDir, { recursive: true, force: true });
+}
+
+/** Runs the load generator in its own process and returns what it measured. */
+async function generate(job: object): Promise<{ requests: number; errors: number; firstError?: string; elapsedMs: number; p50: number; p90: number; p99: number }> {
+  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./load-generator.ts", import.meta.url))], {
+    env: { ...process.env, KMS_BENCH_JOB: JSON.stringify(job) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  const [code] = (await once(child, "exit")) as [number];
+  if (code !== 0) throw new Error(`the load generator exited with ${code}`);
+  return JSON.parse(out.trim().split("\n").pop()!) as never;
+}
