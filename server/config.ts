@@ -19,6 +19,8 @@ export interface KmsConfig {
     readonly clientPrincipalsFile?: string;
   };
   readonly logLevel: string;
+  /** Serve unary gRPC directly on HTTP/2 streams (the default) rather than through connect-node. */
+  readonly grpcFastPath: boolean;
 }
 
 /** The defaults of a fresh installation: loopback only, data in ./data, two regions. */
@@ -66,5 +68,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KmsConfig {
       ? { tls: { certFile, keyFile, ...(clientCaFile !== undefined && clientPrincipalsFile !== undefined ? { clientCaFile, clientPrincipalsFile } : {}) } }
       : {}),
     logLevel: env.KMS_LOG_LEVEL ?? defaults.logLevel,
+    grpcFastPath: env.KMS_GRPC_FAST_PATH !== "off",
   };
 }

@@ -19,6 +19,10 @@ export interface RequestContext {
   principal?: string;
 }
 
+/** Which server code carried a request: the gRPC fast path or connect-node (gRPC, gRPC-web, Connect). */
+export type TransportName = "grpc-fast-path" | "connect-node";
+export const transportKey = createContextKey<TransportName>("connect-node", { description: "the transport" });
+
 /** Milliseconds since the epoch; injectable so tests can move time. */
 export type Clock = () => number;
 

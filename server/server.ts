@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { join } from "node:path";
 import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -29,7 +30,9 @@ import { keyManagementService } from "./services/key-management-service.js";
 import { Keyring } from "./store/keyring.js";
 import { LevelRootStore } from "./store/level-store.js";
 import { connectionFacts } from "./transport/connection-facts.js";
-import { createHttpListener } from "./transport/http-listener.js";
+import { createHttpListener, type NodeHandlerFn } from "./transport/http-listener.js";
+import { createGrpcFastPath } from "./grpc/grpc-fast-path.js";
+import { createUnaryInvoker, unaryRoutes } from "./grpc/unary-invoker.js";
 import { loadCertificatePrincipals } from "./identity/certificate-principals.js";
 
 /** A running server. */
@@ -59,7 +62,7 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
     const audit = await AuditLog.open(store.scope("audit"));
     const health: HealthState = { serving: true };
     await bootstrapIdentities(identities, { accountId: config.accountId, partition: config.partition, dataDir: config.dataDir, now: clock() }, logger);
-    const services: ServerServices = { identities, partition: config.partition, managementAccountId: config.accountId, policies: new PolicyCache(), audit };
+    const serverServices: ServerServices = { identities, partition: config.partition, managementAccountId: config.accountId, policies: new PolicyCache(), audit };
     const regionStores = store.scope("regions");
     const regions = new Map<string, Region>(
       config.regions.map((name) => [
@@ -74,28 +77,36 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
       ...(config.tls.clientCaFile ? { clientCa: await readFile(config.tls.clientCaFile) } : {}),
     };
     const certificatePrincipals = config.tls?.clientPrincipalsFile ? await loadCertificatePrincipals(config.tls.clientPrincipalsFile) : new Map<string, string>();
-    const handler = connectNodeAdapter({
+    const services = [
+      { service: KeyManagementService, impl: keyManagementService },
+      { service: IdentityService, impl: identityService },
+      { service: AuditService, impl: auditService },
+      { service: Health, impl: createHealthService(health, [KeyManagementService.typeName, IdentityService.typeName, AuditService.typeName]) },
+    ] as const;
+    // The order is the order of the chain: every transport and service passes all of it.
+    const interceptors = [
+      createRequestContextInterceptor(logger),
+      createErrorMappingInterceptor(),
+      createAuditInterceptor(audit, new Set([Health.typeName])),
+      createAuthenticationInterceptor(identities, config.partition, certificatePrincipals),
+      createRegionInterceptor(regions, config.regions[0]!, new Set([KeyManagementService.typeName])),
+      createAuthorizationInterceptor(serverServices),
+    ];
+    const contextValuesFor = (req: { socket: { remoteAddress?: string | undefined } }) =>
+      createContextValues().set(clockKey, clock).set(servicesKey, serverServices).set(connectionKey, connectionFacts(req.socket, Boolean(tls)));
+    const connectHandler = connectNodeAdapter({
       routes: (router) => {
-        router.service(KeyManagementService, keyManagementService);
-        router.service(IdentityService, identityService);
-        router.service(AuditService, auditService);
-        router.service(Health, createHealthService(health, [KeyManagementService.typeName, IdentityService.typeName, AuditService.typeName]));
+        for (const { service, impl } of services) router.service(service, impl as never);
       },
-      // The order is the order of the chain: every transport and service passes all of it.
-      interceptors: [
-        createRequestContextInterceptor(logger),
-        createErrorMappingInterceptor(),
-        createAuditInterceptor(audit, new Set([Health.typeName])),
-        createAuthenticationInterceptor(identities, config.partition, certificatePrincipals),
-        createRegionInterceptor(regions, config.regions[0]!, new Set([KeyManagementService.typeName])),
-        createAuthorizationInterceptor(services),
-      ],
-      contextValues: (req) =>
-        createContextValues()
-          .set(clockKey, clock)
-          .set(servicesKey, services)
-          .set(connectionKey, connectionFacts(req.socket, Boolean(tls))),
+      interceptors,
+      contextValues: contextValuesFor,
     });
+    // Unary gRPC over HTTP/2 takes the fast path; gRPC-web, Connect and the rest go to connect-node.
+    const fastPath = config.grpcFastPath ? createGrpcFastPath(unaryRoutes(services), createUnaryInvoker(interceptors), contextValuesFor) : undefined;
+    const handler: NodeHandlerFn = (req, res) => {
+      if (fastPath && req.httpVersionMajor === 2 && fastPath(req as Http2ServerRequest, res as Http2ServerResponse)) return;
+      connectHandler(req, res);
+    };
     const listener = createHttpListener(handler, tls);
     const address = await listener.listen(config.host, config.port);
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { ErrorDetailSchema } from "../../gen/kms/v1/error_pb.js";
-import { requestContextKey, type RequestContext } from "../context.js";
+import { requestContextKey, transportKey, type RequestContext } from "../context.js";
 import { redactMessage } from "../redact-message.js";
 
 /**
@@ -17,7 +17,7 @@ export function createRequestContextInterceptor(logger: Logger): Interceptor {
     const context: RequestContext = { requestId, logger: logger.child({ requestId }) };
     req.contextValues.set(requestContextKey, context);
     if (logger.isLevelEnabled("debug")) context.logger.debug({ rpc: req.method.name, request: redactMessage(req.method.input, req.message as never) }, "request body");
-    const line = () => ({ requestId, rpc: req.method.name, region: context.region, principal: context.principal, latencyMs: Math.round((performance.now() - started) * 1000) / 1000 });
+    const line = () => ({ requestId, rpc: req.method.name, transport: req.contextValues.get(transportKey), region: context.region, principal: context.principal, latencyMs: Math.round((performance.now() - started) * 1000) / 1000 });
     try {
       const res = await next(req);
       res.header.set("x-request-id", requestId);
