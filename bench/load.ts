@@ -90,6 +90,32 @@ try {
     }
   }
 
+  // The reference: a bare @grpc/grpc-js server's no-op, measured the same way in the same run.
+  const reference = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./grpc-js-noop-server.ts", import.meta.url))], { stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    const { port, pid } = await new Promise<{ port: number; pid: number }>((resolve) => createInterface({ input: reference.stdout! }).once("line", (l) => resolve(JSON.parse(l) as never)));
+    const job = { url: `http://127.0.0.1:${port}`, protocol: "grpc", path: "/grpc.health.v1.Health/Check", request: "", concurrency, connections, durationMs };
+    if (!smoke) await generate({ ...job, durationMs: 500 });
+    const cpuBefore = await cpuSeconds(pid);
+    const result = await generate(job);
+    const cpuUs = result.requests === 0 ? 0 : Math.round((((await cpuSeconds(pid)) - cpuBefore) / result.requests) * 1e6 * 10) / 10;
+    const ours = rows.find((r) => r.protocol === "grpc" && String(r.operation).startsWith("no-op"))!;
+    rows.push({
+      protocol: "grpc",
+      operation: "reference: @grpc/grpc-js server no-op",
+      requestsPerSecond: Math.round(result.requests / (result.elapsedMs / 1000)),
+      p50: result.p50,
+      p90: result.p90,
+      p99: result.p99,
+      serverCpuUsPerRequest: cpuUs,
+      cpuRatioToNoop: cpuUs > 0 ? Math.round((cpuUs / Number(ours.serverCpuUsPerRequest)) * 100) / 100 : 0,
+      serverRssMiB: await residentMiB(pid),
+      errors: result.errors,
+    });
+  } finally {
+    reference.kill();
+  }
+
   console.log(`\nend to end, ${cpus()[0]?.model ?? "cpu"} x${cpus().length}, node ${process.version}, ${concurrency} in flight over ${connections} connections, ${durationMs} ms each${smoke ? " (smoke)" : ""}`);
   console.log("| protocol | operation | req/s | p50 ms | p90 ms | p99 ms | server CPU us/req | x no-op CPU | server RSS MiB |\n|---|---|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) console.log(`| ${r.protocol} | ${r.operation} | ${r.requestsPerSecond} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.serverCpuUsPerRequest} | ${r.cpuRatioToNoop} | ${r.serverRssMiB} |`);

@@ -28,6 +28,7 @@ import { createHealthService, type HealthState } from "./services/health/health-
 import { identityService } from "./services/identity/identity-service.js";
 import { keyManagementService } from "./services/key-management-service.js";
 import { Keyring } from "./store/keyring.js";
+import { CachingKvStore } from "./store/caching-store.js";
 import { LevelRootStore } from "./store/level-store.js";
 import { connectionFacts } from "./transport/connection-facts.js";
 import { createHttpListener, type NodeHandlerFn } from "./transport/http-listener.js";
@@ -54,7 +55,9 @@ export interface KmsServerOptions {
 export async function startKmsServer(config: KmsConfig, options: KmsServerOptions = {}): Promise<KmsServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? (() => Date.now());
-  const store = await LevelRootStore.open(join(config.dataDir, "leveldb"));
+  const level = await LevelRootStore.open(join(config.dataDir, "leveldb"));
+  // Reads of keys, sessions, policies and grants are cached; every write drops what it changed.
+  const store = new CachingKvStore(level, { maxEntries: 10_000, maxAgeMs: 60_000 });
   try {
     const rootKey = await loadOrCreateRootKey(config.rootKeyFile, logger);
     await checkRootKey(store.scope("meta"), rootKey);
@@ -119,12 +122,12 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
       async close() {
         health.serving = false;
         await listener.close();
-        await store.close();
+        await level.close();
         logger.info("stopped");
       },
     };
   } catch (error) {
-    await store.close();
+    await level.close();
     throw error;
   }
 }

@@ -30,8 +30,13 @@ export interface OpenKeyVersion extends SymmetricKeyVersion {
  * changes go through transaction(), which locks the named resources and writes everything it
  * staged in one atomic, durable batch, or nothing if the callback throws.
  */
+/** Unwrapped key versions kept in memory: at most this many, for at most this long. */
+const MATERIAL_CACHE = { maxEntries: 1000, maxAgeMs: 5 * 60_000 } as const;
+
 export class Keyring {
   readonly #batches: LockedBatches;
+  /** Unwrapped material by key, version and wrapped form: content-addressed, so a changed record can never hit a stale entry. */
+  readonly #materials = new Map<string, { material: Buffer; at: number }>();
 
   constructor(
     private readonly kv: KvStore,
@@ -105,8 +110,21 @@ export class Keyring {
   async openKeyVersion(keyId: string, version: number): Promise<OpenKeyVersion | undefined> {
     const record = parse<KeyVersionRecord>(await this.kv.get(versionKey(keyId, version)));
     if (!record) return undefined;
-    const material = unwrapKeyMaterial(this.rootKey, Buffer.from(record.wrappedMaterial, "base64"), { region: this.region, keyId, version });
-    return { keyId, version, material, keyMaterialId: record.keyMaterialId };
+    return { keyId, version, material: this.#unwrap(record), keyMaterialId: record.keyMaterialId };
+  }
+
+  #unwrap(record: KeyVersionRecord): Buffer {
+    const now = Date.now();
+    // The binding is part of the cache key, as it is part of the unwrapping: a wrapped version
+    // copied into another key's record must not find this entry.
+    const cacheKey = `${record.keyId}/${record.version}/${record.wrappedMaterial}`;
+    const cached = this.#materials.get(cacheKey);
+    if (cached && now - cached.at <= MATERIAL_CACHE.maxAgeMs) return cached.material;
+    const material = unwrapKeyMaterial(this.rootKey, Buffer.from(record.wrappedMaterial, "base64"), { region: this.region, keyId: record.keyId, version: record.version });
+    this.#materials.delete(cacheKey);
+    this.#materials.set(cacheKey, { material, at: now });
+    if (this.#materials.size > MATERIAL_CACHE.maxEntries) this.#materials.delete(this.#materials.keys().next().value!);
+    return material;
   }
 
   /** Runs fn with the named resources locked and commits what it staged atomically (with the request's audit record, when given). */

@@ -1,0 +1,110 @@
+import type { KvOperation, KvRange, KvStore } from "./kv-store.js";
+import { PrefixedStore } from "./prefixed-store.js";
+
+/** Bounds of the read cache: entries and age. */
+export interface CacheLimits {
+  readonly maxEntries: number;
+  readonly maxAgeMs: number;
+}
+
+const MAX_CACHED_RANGE_ROWS = 256;
+
+interface Entry<T> {
+  readonly value: T;
+  readonly at: number;
+}
+
+/**
+ * A read cache in front of the root store: single keys, and whole-prefix ranges (a key's
+ * grants, a user's policies). Every write goes through this store's batch, which drops what it
+ * touched before the write is acknowledged, so the very next request after a change sees it.
+ * A read that raced with any write is not cached. Bounded by entries (oldest first out) and age.
+ */
+export class CachingKvStore implements KvStore {
+  readonly #values = new Map<string, Entry<string | undefined>>();
+  readonly #ranges = new Map<string, Entry<Array<[string, string]>>>();
+  /** Bumped by every write; a read that saw it change does not fill the cache. */
+  #epoch = 0;
+
+  constructor(
+    private readonly inner: KvStore,
+    private readonly limits: CacheLimits,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  get root(): KvStore {
+    return this;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const hit = this.#fresh(this.#values, key);
+    if (hit) return hit.value;
+    const epoch = this.#epoch;
+    const value = await this.inner.get(key);
+    if (epoch === this.#epoch) this.#put(this.#values, key, value);
+    return value;
+  }
+
+  async range(range: KvRange): Promise<Array<[string, string]>> {
+    const prefix = wholePrefix(range);
+    if (prefix === undefined) return this.inner.range(range);
+    const hit = this.#fresh(this.#ranges, prefix);
+    if (hit) return hit.value;
+    const epoch = this.#epoch;
+    const rows = await this.inner.range(range);
+    // Small collections only (a key's grants, a user's policies); never a whole audit trail.
+    if (epoch === this.#epoch && rows.length <= MAX_CACHED_RANGE_ROWS) this.#put(this.#ranges, prefix, rows);
+    return rows;
+  }
+
+  async batch(operations: readonly KvOperation[]): Promise<void> {
+    this.#epoch++;
+    try {
+      await this.inner.batch(operations);
+    } finally {
+      this.#epoch++;
+      for (const { key } of operations) this.#invalidate(key);
+    }
+  }
+
+  scope(name: string): KvStore {
+    return new PrefixedStore(this, "").scope(name);
+  }
+
+  qualify(operations: readonly KvOperation[]): KvOperation[] {
+    return [...operations];
+  }
+
+  /** Entries cached now (for tests and metrics). */
+  get size(): number {
+    return this.#values.size + this.#ranges.size;
+  }
+
+  #invalidate(key: string): void {
+    this.#values.delete(key);
+    // Cached ranges are whole prefixes ending in "/": drop each one that contains the key.
+    for (let i = key.indexOf("/"); i !== -1; i = key.indexOf("/", i + 1)) this.#ranges.delete(key.slice(0, i + 1));
+  }
+
+  #fresh<T>(map: Map<string, Entry<T>>, key: string): Entry<T> | undefined {
+    const entry = map.get(key);
+    if (!entry) return undefined;
+    if (this.now() - entry.at > this.limits.maxAgeMs) {
+      map.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  #put<T>(map: Map<string, Entry<T>>, key: string, value: T): void {
+    map.delete(key);
+    map.set(key, { value, at: this.now() });
+    if (map.size > this.limits.maxEntries) map.delete(map.keys().next().value!);
+  }
+}
+
+/** The prefix of a range that covers exactly the keys under it, or undefined for any other range. */
+function wholePrefix(range: KvRange): string | undefined {
+  if (range.gte === undefined || range.gt !== undefined || range.limit !== undefined || !range.gte.endsWith("/")) return undefined;
+  return range.lt === range.gte.slice(0, -1) + "0" || range.lt === range.gte + "\uffff" ? range.gte : undefined;
+}
