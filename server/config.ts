@@ -21,6 +21,10 @@ export interface KmsConfig {
   readonly logLevel: string;
   /** Serve unary gRPC directly on HTTP/2 streams (the default) rather than through connect-node. */
   readonly grpcFastPath: boolean;
+  /** Requests worked on at once; more are refused with ThrottlingException. */
+  readonly maxInFlight: number;
+  /** Requests per second per account and region, by family (0: unlimited). */
+  readonly quotas: { readonly symmetricPerSecond: number; readonly asymmetricPerSecond: number; readonly controlPerSecond: number };
 }
 
 /** The defaults of a fresh installation: loopback only, data in ./data, two regions. */
@@ -69,5 +73,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KmsConfig {
       : {}),
     logLevel: env.KMS_LOG_LEVEL ?? defaults.logLevel,
     grpcFastPath: env.KMS_GRPC_FAST_PATH !== "off",
+    maxInFlight: positiveInt(env, "KMS_MAX_IN_FLIGHT", 1024, 1),
+    quotas: {
+      symmetricPerSecond: positiveInt(env, "KMS_QUOTA_SYMMETRIC", 10_000, 0),
+      asymmetricPerSecond: positiveInt(env, "KMS_QUOTA_ASYMMETRIC", 1_000, 0),
+      controlPerSecond: positiveInt(env, "KMS_QUOTA_CONTROL", 1_000, 0),
+    },
   };
+}
+
+/** An integer setting with a default and a minimum. */
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+  const text = env[name];
+  if (text === undefined || text === "") return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer of at least ${min}, got ${text}`);
+  return value;
 }

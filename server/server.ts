@@ -16,6 +16,8 @@ import { IdentityStore } from "./identity/identity-store.js";
 import { createAuthenticationInterceptor } from "./interceptors/authentication.js";
 import { AuditLog } from "./audit/audit-log.js";
 import { createAuditInterceptor } from "./interceptors/audit.js";
+import { createInFlightLimitInterceptor } from "./interceptors/in-flight-limit.js";
+import { createQuotaInterceptor } from "./interceptors/quotas.js";
 import { createAuthorizationInterceptor } from "./interceptors/authorization.js";
 import { createErrorMappingInterceptor } from "./interceptors/error-mapping.js";
 import { createRegionInterceptor } from "./interceptors/region.js";
@@ -90,9 +92,11 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
     const interceptors = [
       createRequestContextInterceptor(logger),
       createErrorMappingInterceptor(),
+      createInFlightLimitInterceptor(config.maxInFlight),
       createAuditInterceptor(audit, new Set([Health.typeName])),
       createAuthenticationInterceptor(identities, config.partition, certificatePrincipals),
       createRegionInterceptor(regions, config.regions[0]!, new Set([KeyManagementService.typeName])),
+      createQuotaInterceptor(config.quotas, KeyManagementService.typeName),
       createAuthorizationInterceptor(serverServices),
     ];
     const contextValuesFor = (req: { socket: { remoteAddress?: string | undefined } }) =>

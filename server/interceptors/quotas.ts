@@ -1,0 +1,40 @@
+import type { Interceptor } from "@connectrpc/connect";
+import { callerKey, clockKey, regionKey } from "../context.js";
+import { TokenBucket } from "../domain/token-bucket.js";
+import { KmsError } from "../errors/kms-error.js";
+
+/** Request rates per account and region, by family, as AWS KMS sets them (0: no limit). */
+export interface Quotas {
+  readonly symmetricPerSecond: number;
+  readonly asymmetricPerSecond: number;
+  readonly controlPerSecond: number;
+}
+
+/** The operations that share AWS's "cryptographic operations (symmetric)" quota. */
+const SYMMETRIC = new Set(["Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateMac", "GenerateRandom", "ReEncrypt", "VerifyMac"]);
+/** The operations of the asymmetric quotas (RSA, ECC, ML-DSA share one bucket here). */
+const ASYMMETRIC = new Set(["Sign", "Verify", "GetPublicKey", "DeriveSharedSecret", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext"]);
+
+/**
+ * Per-account request quotas on the KMS, like AWS KMS's: past its rate a family of operations is
+ * refused with ThrottlingException, for that account and region only; clients back off and retry.
+ */
+export function createQuotaInterceptor(quotas: Quotas, regionalService: string): Interceptor {
+  const buckets = new Map<string, TokenBucket>();
+  return (next) => async (req) => {
+    const caller = req.contextValues.get(callerKey);
+    if (req.service.typeName !== regionalService || !caller) return next(req);
+    const family = SYMMETRIC.has(req.method.name) ? "symmetric" : ASYMMETRIC.has(req.method.name) ? "asymmetric" : "control";
+    const rate = family === "symmetric" ? quotas.symmetricPerSecond : family === "asymmetric" ? quotas.asymmetricPerSecond : quotas.controlPerSecond;
+    if (rate > 0) {
+      const now = req.contextValues.get(clockKey)();
+      const name = `${caller.accountId}/${req.contextValues.get(regionKey)?.name}/${family}`;
+      let bucket = buckets.get(name);
+      if (!bucket) buckets.set(name, (bucket = new TokenBucket(rate, now)));
+      if (!bucket.take(now)) {
+        throw new KmsError("ThrottlingException", `the ${family} request rate of account ${caller.accountId} is over its quota of ${rate} per second; retry with backoff`);
+      }
+    }
+    return next(req);
+  };
+}
