@@ -29,7 +29,8 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const dataDir = await mkdtemp(join(tmpdir(), "kms-bench-"));
 const server = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
   cwd: root,
-  env: { ...process.env, KMS_PORT: "0", KMS_DATA_DIR: dataDir, KMS_LOG_LEVEL: "info" },
+  // Quotas off: this measures capacity, not the quota (which would refuse the control-plane rows).
+  env: { ...process.env, KMS_PORT: "0", KMS_DATA_DIR: dataDir, KMS_LOG_LEVEL: "info", KMS_QUOTA_SYMMETRIC: "0", KMS_QUOTA_ASYMMETRIC: "0", KMS_QUOTA_CONTROL: "0" },
   stdio: ["ignore", "pipe", "inherit"],
 });
 const listening = await new Promise<{ url: string; pid: number }>((resolve, reject) => {

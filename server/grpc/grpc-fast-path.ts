@@ -75,16 +75,26 @@ export function createGrpcFastPath(routes: ReadonlyMap<string, UnaryRoute>, invo
   }
 }
 
+/** The request body, refused past the size limit. */
+function readBody(req: Http2ServerRequest): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_REQUEST_BYTES + 5) {
+        req.removeAllListeners("data");
+        reject(new ConnectError(`the request is larger than ${MAX_REQUEST_BYTES} bytes`, Code.ResourceExhausted));
+      } else chunks.push(chunk);
+    });
+    req.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once("error", reject);
+  });
+}
+
 /** Reads the one length-prefixed, uncompressed message of a unary call. */
 async function readMessage(req: Http2ServerRequest, route: UnaryRoute): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BYTES + 5) throw new ConnectError(`the request is larger than ${MAX_REQUEST_BYTES} bytes`, Code.ResourceExhausted);
-    chunks.push(chunk as Buffer);
-  }
-  const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  const data = await readBody(req);
   if (data.length < 5) throw new ConnectError("the request has no gRPC message", Code.InvalidArgument);
   if (data[0] !== 0) throw new ConnectError("compressed messages are not supported", Code.Unimplemented);
   const length = data.readUInt32BE(1);

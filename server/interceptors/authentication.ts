@@ -1,11 +1,10 @@
-import { getOption, hasOption } from "@bufbuild/protobuf";
 import type { Interceptor } from "@connectrpc/connect";
-import { unauthenticated } from "../../gen/kms/v1/options_pb.js";
 import { callerKey, clockKey, connectionKey, requestContextKey } from "../context.js";
 import { KmsError } from "../errors/kms-error.js";
 import { authenticate, authenticateCertificate, AuthenticationError } from "../identity/authenticate.js";
 import type { Caller } from "../identity/caller.js";
 import type { IdentityStore } from "../identity/identity-store.js";
+import { methodOptions } from "../method-options.js";
 
 /**
  * Every RPC needs a bearer session token, or a client certificate mapped to a user when mutual
@@ -14,7 +13,7 @@ import type { IdentityStore } from "../identity/identity-store.js";
  */
 export function createAuthenticationInterceptor(identities: IdentityStore, partition: string, certificatePrincipals: ReadonlyMap<string, string> = new Map()): Interceptor {
   return (next) => async (req) => {
-    if (hasOption(req.method, unauthenticated) && getOption(req.method, unauthenticated)) return next(req);
+    if (methodOptions(req.method).unauthenticated) return next(req);
     const header = req.header.get("authorization") ?? "";
     const cn = req.contextValues.get(connectionKey).clientCertificateCn;
     let caller: Caller;

@@ -1,11 +1,10 @@
-import { getOption, hasOption } from "@bufbuild/protobuf";
 import type { Interceptor } from "@connectrpc/connect";
-import { access, self_authorized as selfAuthorized, unauthenticated } from "../../gen/kms/v1/options_pb.js";
 import { fieldValue, resolveAccessTarget } from "../authorization/access-target.js";
 import { loadCallerPolicies, mentionsResourceAliases } from "../authorization/caller-policies.js";
 import { buildConditionContext } from "../authorization/condition-context.js";
 import { accessDecisionsKey, callerKey, callerPoliciesKey, clockKey, connectionKey, regionKey, resolvedKeysKey, type AccessDecision, type ServerServices } from "../context.js";
 import { KmsError } from "../errors/kms-error.js";
+import { methodOptions } from "../method-options.js";
 import { authorize, describeDenial, type AccessRequest, type GrantRule } from "../policy/index.js";
 import type { GrantRecord } from "../domain/key-record.js";
 import { checkGrantTokens } from "../services/grants/grant-token.js";
@@ -19,11 +18,12 @@ import type { ResolvedKey } from "../services/resolve-key.js";
  */
 export function createAuthorizationInterceptor(services: ServerServices): Interceptor {
   return (next) => async (req) => {
-    if (hasOption(req.method, unauthenticated) && getOption(req.method, unauthenticated)) return next(req);
-    const rules = hasOption(req.method, access) ? getOption(req.method, access) : [];
+    const options = methodOptions(req.method);
+    if (options.unauthenticated) return next(req);
+    const rules = options.access;
     if (rules.length === 0) {
       // Fail closed: an RPC must declare its access rules or that its handler decides.
-      if (hasOption(req.method, selfAuthorized) && getOption(req.method, selfAuthorized)) return next(req);
+      if (options.selfAuthorized) return next(req);
       throw new Error(`${req.method.parent.typeName}.${req.method.name} declares no access rules`);
     }
     const caller = req.contextValues.get(callerKey);
