@@ -1,5 +1,4 @@
 import { createContextKey, type HandlerContext } from "@connectrpc/connect";
-import type { Logger } from "pino";
 import type { Region } from "./domain/region.js";
 import type { Caller } from "./identity/caller.js";
 import type { IdentityStore } from "./identity/identity-store.js";
@@ -14,7 +13,6 @@ import type { ResolvedKey } from "./services/resolve-key.js";
 /** Per-request facts that interceptors fill in and the request log line reports. */
 export interface RequestContext {
   readonly requestId: string;
-  readonly logger: Logger;
   region?: string;
   principal?: string;
 }

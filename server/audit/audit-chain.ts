@@ -4,21 +4,15 @@ import type { AuditEntry, AuditRecord } from "./audit-record.js";
 /** The hash before the first record. */
 export const GENESIS_HASH = "0".repeat(64);
 
-/** JSON with object keys sorted, so the same record always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** Links an entry into the chain: its hash covers its sequence number, the previous hash and every field. */
+/**
+ * Links an entry into the chain: its hash is the SHA-256 of the record's JSON without the hash,
+ * which covers every field, its sequence number and the previous hash. The record is stored as
+ * that same JSON (plus the hash), and JSON keeps key order, so verification recomputes the very
+ * same bytes from what it reads.
+ */
 export function chainRecord(entry: AuditEntry, seq: number, prevHash: string): AuditRecord {
   const unsigned = { ...entry, seq, prevHash };
-  return { ...unsigned, hash: createHash("sha256").update(canonicalJson(unsigned)).digest("hex") };
+  return { ...unsigned, hash: createHash("sha256").update(JSON.stringify(unsigned)).digest("hex") };
 }
 
 /** The result of checking a chain. */

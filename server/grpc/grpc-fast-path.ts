@@ -30,10 +30,13 @@ export function createGrpcFastPath(routes: ReadonlyMap<string, UnaryRoute>, invo
 
   async function serve(route: UnaryRoute, req: Http2ServerRequest, res: Http2ServerResponse): Promise<void> {
     const stream = res.stream;
-    const aborted = new AbortController();
+    // Handlers rarely look at the abort signal, and making one per request is costly: it is
+    // made on first use, and aborted if the client goes away before the answer.
+    let aborted: AbortController | undefined;
+    const signal = () => (aborted ??= new AbortController()).signal;
     let finished = false;
     stream.once("close", () => {
-      if (!finished) aborted.abort();
+      if (!finished) aborted?.abort();
     });
     try {
       const message = await readMessage(req, route);
@@ -42,7 +45,7 @@ export function createGrpcFastPath(routes: ReadonlyMap<string, UnaryRoute>, invo
         if (name.startsWith(":") || value === undefined) continue;
         header.set(name, Array.isArray(value) ? value.join(", ") : value);
       }
-      const request = unaryRequest(route, message, header, contextValuesFor(req).set(transportKey, "grpc-fast-path"), aborted.signal, `http://${req.headers[":authority"] ?? "localhost"}${req.url}`);
+      const request = unaryRequest(route, message, header, contextValuesFor(req).set(transportKey, "grpc-fast-path"), signal, `http://${req.headers[":authority"] ?? "localhost"}${req.url}`);
       const response = await invoke(route, request);
       const body = toBinary(route.method.output, response.message);
       const frame = Buffer.allocUnsafe(5 + body.length);

@@ -40,7 +40,9 @@ export function createUnaryInvoker(interceptors: readonly Interceptor[]): UnaryI
     const context: HandlerContext = {
       method: req.method,
       service: req.service,
-      signal: req.signal,
+      get signal() {
+        return req.signal;
+      },
       timeoutMs: () => undefined,
       requestMethod: req.requestMethod,
       requestHeader: req.header,
@@ -58,7 +60,19 @@ export function createUnaryInvoker(interceptors: readonly Interceptor[]): UnaryI
   return (route, request) => chain(Object.assign(request, { route }));
 }
 
-/** Builds the UnaryRequest the interceptors see. */
-export function unaryRequest(route: UnaryRoute, message: unknown, header: Headers, contextValues: ContextValues, signal: AbortSignal, url: string): UnaryRequest {
-  return { stream: false, service: route.service, method: route.method, requestMethod: "POST", url, signal, header, contextValues, message } as unknown as UnaryRequest;
+/** Builds the UnaryRequest the interceptors see; its signal is made only if someone asks for it. */
+export function unaryRequest(route: UnaryRoute, message: unknown, header: Headers, contextValues: ContextValues, signal: () => AbortSignal, url: string): UnaryRequest {
+  return {
+    stream: false,
+    service: route.service,
+    method: route.method,
+    requestMethod: "POST",
+    url,
+    get signal() {
+      return signal();
+    },
+    header,
+    contextValues,
+    message,
+  } as unknown as UnaryRequest;
 }

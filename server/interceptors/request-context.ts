@@ -14,9 +14,9 @@ export function createRequestContextInterceptor(logger: Logger): Interceptor {
   return (next) => async (req) => {
     const started = performance.now();
     const requestId = randomUUID();
-    const context: RequestContext = { requestId, logger: logger.child({ requestId }) };
+    const context: RequestContext = { requestId };
     req.contextValues.set(requestContextKey, context);
-    if (logger.isLevelEnabled("debug")) context.logger.debug({ rpc: req.method.name, request: redactMessage(req.method.input, req.message as never) }, "request body");
+    if (logger.isLevelEnabled("debug")) logger.debug({ requestId, rpc: req.method.name, request: redactMessage(req.method.input, req.message as never) }, "request body");
     const line = () => ({ requestId, rpc: req.method.name, transport: req.contextValues.get(transportKey), region: context.region, principal: context.principal, latencyMs: Math.round((performance.now() - started) * 1000) / 1000 });
     try {
       const res = await next(req);
