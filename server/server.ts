@@ -24,7 +24,7 @@ import { createRegionInterceptor } from "./interceptors/region.js";
 import { createRequestContextInterceptor } from "./interceptors/request-context.js";
 import { createLogger } from "./logger.js";
 import { PolicyCache } from "./policy/index.js";
-import { checkRootKey, loadOrCreateRootKey } from "./root-key.js";
+import { checkRootKey, loadOrCreateRootKey } from "./root-wrapping-key.js";
 import { auditService } from "./services/audit/audit-service.js";
 import { createHealthService, type HealthState } from "./services/health/health-service.js";
 import { identityService } from "./services/identity/identity-service.js";
