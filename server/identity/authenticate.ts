@@ -2,7 +2,7 @@ import type { Caller } from "./caller.js";
 import type { UserRecord } from "./identity-records.js";
 import type { IdentityStore } from "./identity-store.js";
 import { principalArn } from "./principal-arn.js";
-import { hashSecret, parseSessionToken, secretsEqual } from "./secrets.js";
+import { hashesEqual, hashSecret, parseSessionToken } from "./secrets.js";
 
 /** Why a token was refused; the message is safe to send to the caller. */
 export class AuthenticationError extends Error {
@@ -18,7 +18,7 @@ export async function authenticate(store: IdentityStore, token: string, now: num
   const parsed = parseSessionToken(token);
   if (!parsed) throw new AuthenticationError("the bearer token is malformed");
   const session = await store.getSession(parsed.sessionId);
-  if (!session || !secretsEqual(hashSecret(parsed.secret), session.secretHash)) throw new AuthenticationError("the session token is not valid");
+  if (!session || !hashesEqual(hashSecret(parsed.secret), session.secretHash)) throw new AuthenticationError("the session token is not valid");
   if (session.expiresAt <= now) throw new AuthenticationError("the session token has expired");
   if (session.kind === "user") {
     const user = await store.getUser(session.accountId, session.name);

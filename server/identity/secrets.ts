@@ -37,3 +37,10 @@ export function hashSecret(secret: string): string {
 export function secretsEqual(a: string, b: string): boolean {
   return timingSafeEqual(createHash("sha256").update(a, "utf8").digest(), createHash("sha256").update(b, "utf8").digest());
 }
+
+/** Compares two SHA-256 hashes (hex) in constant time; anything not a 32-byte hash is unequal. */
+export function hashesEqual(aHex: string, bHex: string): boolean {
+  const a = Buffer.from(aHex, "hex");
+  const b = Buffer.from(bHex, "hex");
+  return a.length === 32 && b.length === 32 && timingSafeEqual(a, b);
+}
