@@ -1,3 +1,4 @@
+import http2 from "node:http2";
 import test from "ava";
 import { connectGrpc, connectJson, failureOf, grpcJs, type ClientKind } from "./support/clients.js";
 import { startTestServer, type TestServer } from "./support/server.js";
@@ -37,4 +38,19 @@ test("unary gRPC takes the fast path, and clients see exactly what connect-node 
   // The Connect protocol is never on the fast path.
   await connectJson.connect(fast).listKeys({});
   t.is(fast.logs.filter((l) => l.msg === "request").at(-1)?.transport, "connect-node");
+});
+
+test("a client that cancels in the middle of a request leaves the server serving, with nothing logged as an error", async (t) => {
+  const server = await startTestServer();
+  t.teardown(() => server.destroy());
+  const session = http2.connect(server.url);
+  const stream = session.request({ ":method": "POST", ":path": "/kms.v1.KeyManagementService/ListKeys", "content-type": "application/grpc", authorization: `Bearer ${server.token}` });
+  stream.on("error", () => {});
+  stream.write(Buffer.from([0, 0, 0, 0, 10, 1, 2])); // announces 10 bytes, sends 2
+  await new Promise((r) => setTimeout(r, 50));
+  stream.close(http2.constants.NGHTTP2_CANCEL);
+  await new Promise((r) => setTimeout(r, 50));
+  session.close();
+  await t.notThrowsAsync(connectGrpc.connect(server).listKeys({}));
+  t.false(server.logs.some((l) => Number(l.level) >= 50));
 });

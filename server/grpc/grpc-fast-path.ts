@@ -92,6 +92,8 @@ function readBody(req: Http2ServerRequest): Promise<Buffer> {
     });
     req.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     req.once("error", reject);
+    // A client that goes away mid-request ends the wait too (a settled promise ignores this).
+    req.once("close", () => reject(new ConnectError("the client closed the stream before the request was complete", Code.Canceled)));
   });
 }
 
