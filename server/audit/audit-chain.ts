@@ -11,8 +11,15 @@ export const GENESIS_HASH = "0".repeat(64);
  * same bytes from what it reads.
  */
 export function chainRecord(entry: AuditEntry, seq: number, prevHash: string): AuditRecord {
+  return chainEntry(entry, seq, prevHash).record;
+}
+
+/** Like chainRecord, with the JSON to store: the hashed JSON with the hash appended, serialized once. */
+export function chainEntry(entry: AuditEntry, seq: number, prevHash: string): { record: AuditRecord; json: string } {
   const unsigned = { ...entry, seq, prevHash };
-  return { ...unsigned, hash: createHash("sha256").update(JSON.stringify(unsigned)).digest("hex") };
+  const unsignedJson = JSON.stringify(unsigned);
+  const hash = createHash("sha256").update(unsignedJson).digest("hex");
+  return { record: { ...unsigned, hash }, json: `${unsignedJson.slice(0, -1)},"hash":"${hash}"}` };
 }
 
 /** The result of checking a chain. */

@@ -1,5 +1,5 @@
 import { prefixEnd, type KvOperation, type KvStore } from "../store/kv-store.js";
-import { chainRecord, GENESIS_HASH, verifyChain, type ChainCheck } from "./audit-chain.js";
+import { chainEntry, GENESIS_HASH, verifyChain, type ChainCheck } from "./audit-chain.js";
 import type { AuditEntry, AuditRecord } from "./audit-record.js";
 
 // Layout of the audit keyspace:
@@ -19,6 +19,7 @@ export interface AuditFilter {
 /** A record waiting for its group's batch. */
 interface Queued {
   readonly record: AuditRecord;
+  readonly json: string;
   readonly operations: readonly KvOperation[];
   resolve(record: AuditRecord): void;
   reject(error: unknown): void;
@@ -55,10 +56,10 @@ export class AuditLog {
    * (root-qualified) operations and whatever else the same group holds.
    */
   append(entry: AuditEntry, qualifiedOperations: readonly KvOperation[] = []): Promise<AuditRecord> {
-    const record = chainRecord(entry, this.#head.seq + 1, this.#head.hash);
+    const { record, json } = chainEntry(entry, this.#head.seq + 1, this.#head.hash);
     this.#head = { seq: record.seq, hash: record.hash };
     return new Promise((resolve, reject) => {
-      this.#queue.push({ record, operations: qualifiedOperations, resolve, reject });
+      this.#queue.push({ record, json, operations: qualifiedOperations, resolve, reject });
       if (!this.#flushing) void this.#flush();
     });
   }
@@ -70,7 +71,7 @@ export class AuditLog {
       const group = this.#queue.splice(0, MAX_GROUP);
       const last = group[group.length - 1]!.record;
       const own = this.kv.qualify([
-        ...group.map(({ record }): KvOperation => ({ type: "put", key: recordKey(record.seq), value: JSON.stringify(record) })),
+        ...group.map(({ record, json }): KvOperation => ({ type: "put", key: recordKey(record.seq), value: json })),
         { type: "put", key: HEAD, value: JSON.stringify({ seq: last.seq, hash: last.hash }) },
       ]);
       try {
