@@ -1,7 +1,7 @@
 import { auditCommit } from "../../audit/pending-audit.js";
 import { randomBytes, randomUUID } from "node:crypto";
 import { KeySpec, KeyUsage, OriginType } from "../../../gen/kms/v1/types_pb.js";
-import { keyScope, now } from "../../context.js";
+import { keyScope, now, requireServices } from "../../context.js";
 import { defaultKeyPolicy } from "../../domain/default-key-policy.js";
 import type { KeyRecord } from "../../domain/key-record.js";
 import { keyArn } from "../../domain/region.js";
@@ -29,7 +29,7 @@ export const createKey: KmsHandlers["createKey"] = async (req, ctx) => {
   checkDescription(req.description);
   const tags = req.tags.map((t) => ({ key: t.tagKey, value: t.tagValue }));
   checkTags(tags);
-  const policy = req.policy === "" ? defaultKeyPolicy(region.partition, accountId) : checkPolicyDocument(req.policy, "key");
+  const policy = req.policy === "" ? defaultKeyPolicy(region.partition, accountId) : checkPolicyDocument(req.policy, "key", requireServices(ctx).policies);
 
   const keyId = randomUUID();
   // As in AWS, only a policy the caller supplies is checked; the default policy trusts the account.

@@ -1,4 +1,4 @@
-import { keyScope } from "../../context.js";
+import { keyScope, requireServices } from "../../context.js";
 import { KmsError, validationError } from "../../errors/kms-error.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { checkPolicyLockout } from "../lockout-check.js";
@@ -33,7 +33,7 @@ export const listKeyPolicies: KmsHandlers["listKeyPolicies"] = async (req, ctx) 
 export const putKeyPolicy: KmsHandlers["putKeyPolicy"] = async (req, ctx) => {
   checkPolicyName(req.policyName);
   if (req.policy === "") throw validationError("policy is required");
-  checkPolicyDocument(req.policy, "key");
+  checkPolicyDocument(req.policy, "key", requireServices(ctx).policies);
   const scope = keyScope(ctx);
   const { key, arn } = await resolveKeyByIdOrArn(scope, req.keyId);
   await checkPolicyLockout(ctx, req.policy, arn, key.accountId, req.bypassPolicyLockoutSafetyCheck);

@@ -22,7 +22,7 @@ export const assumeRole: IdentityHandlers["assumeRole"] = async (req, ctx) => {
   const roleRef = parseRoleArn(req.roleArn);
   if (!roleRef) throw validationError("role_arn must be a role ARN, arn:aws:iam::<account>:role/<name>");
   checkIamName("role_session_name", req.roleSessionName, 64, 2);
-  if (req.policy !== "") checkPolicyDocument(req.policy, "session");
+  if (req.policy !== "") checkPolicyDocument(req.policy, "session", policies);
   const started = now(ctx);
   const role = await identities.getRole(roleRef.accountId, roleRef.roleName);
   // A missing role and a trust policy that refuses get the same answer, so callers cannot probe

@@ -19,7 +19,7 @@ async function owner(ctx: HandlerContext, kind: "user" | "role", name: string): 
 async function putPolicy(ctx: HandlerContext, kind: "user" | "role", name: string, policyName: string, document: string) {
   checkIamName("policy_name", policyName, 128);
   if (document === "") throw validationError("policy_document is required");
-  checkPolicyDocument(document, "identity");
+  checkPolicyDocument(document, "identity", requireServices(ctx).policies);
   const { identities } = requireServices(ctx);
   const target = await owner(ctx, kind, name);
   await identities.transaction([`${kind}:${target.accountId}/${name}`], auditCommit(ctx), async (tx) => tx.putPolicy(target, policyName, document));

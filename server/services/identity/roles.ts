@@ -31,7 +31,7 @@ export const createRole: IdentityHandlers["createRole"] = async (req, ctx) => {
   const { accountId } = requireCaller(ctx);
   checkIamName("role_name", req.roleName, 64);
   if (req.assumeRolePolicyDocument === "") throw validationError("assume_role_policy_document is required");
-  const trustPolicy = checkPolicyDocument(req.assumeRolePolicyDocument, "trust");
+  const trustPolicy = checkPolicyDocument(req.assumeRolePolicyDocument, "trust", requireServices(ctx).policies);
   const maxSessionDuration = req.maxSessionDuration ?? SESSION_SECONDS.default;
   checkIntRange("max_session_duration", maxSessionDuration, { min: SESSION_SECONDS.default, max: SESSION_SECONDS.max });
   const tags = req.tags.map((t) => ({ key: t.tagKey, value: t.tagValue }));
