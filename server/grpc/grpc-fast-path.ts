@@ -83,17 +83,25 @@ function readBody(req: Http2ServerRequest): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let settled = false;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_REQUEST_BYTES + 5) {
         req.removeAllListeners("data");
+        settled = true;
         reject(new ConnectError(`the request is larger than ${MAX_REQUEST_BYTES} bytes`, Code.ResourceExhausted));
       } else chunks.push(chunk);
     });
-    req.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once("end", () => {
+      settled = true;
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
     req.once("error", reject);
-    // A client that goes away mid-request ends the wait too (a settled promise ignores this).
-    req.once("close", () => reject(new ConnectError("the client closed the stream before the request was complete", Code.Canceled)));
+    // A client that goes away mid-request ends the wait too. Every stream closes, so the error
+    // (and its stack trace) is made only when the body was still awaited.
+    req.once("close", () => {
+      if (!settled) reject(new ConnectError("the client closed the stream before the request was complete", Code.Canceled));
+    });
   });
 }
 
