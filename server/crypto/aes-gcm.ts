@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv } from "node:crypto";
+import { randomNonce } from "./nonce-pool.js";
 
 /** GCM's recommended 96-bit nonce. */
 export const GCM_IV_BYTES = 12;
@@ -16,7 +17,7 @@ export interface Sealed {
  * Encrypts and authenticates with AES-GCM (128 or 256-bit key). The IV is random unless given:
  * only known-answer tests pass one.
  */
-export function sealAesGcm(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, iv: Uint8Array = randomBytes(GCM_IV_BYTES)): Sealed {
+export function sealAesGcm(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, iv: Uint8Array = randomNonce(GCM_IV_BYTES)): Sealed {
   const cipher = createCipheriv(aesGcmName(key), key, iv, { authTagLength: GCM_TAG_BYTES });
   cipher.setAAD(aad);
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
