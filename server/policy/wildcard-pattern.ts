@@ -61,6 +61,7 @@ export function compileWildcard(pattern: string, options: { ignoreCase: boolean 
   if (!folded.includes("*") && !folded.includes("?")) {
     return Object.freeze({ pattern, matches: (value: string) => fold(value) === folded });
   }
+  if (!folded.includes("?")) return starsOnly(pattern, folded.split(/\*+/), fold);
   const segments = folded.split(/\*+/).map(segmentOf);
   const first = segments[0]!;
   if (segments.length === 1) {
@@ -86,6 +87,33 @@ export function compileWildcard(pattern: string, options: { ignoreCase: boolean 
       for (const segment of middle) {
         const found = indexOfSegment(segment, chars, at, end - segment.length);
         if (found < 0) return false;
+        at = found + segment.length;
+      }
+      return true;
+    },
+  });
+}
+
+/**
+ * A pattern with stars but no "?" (nearly every policy's): the same anchored leftmost placement
+ * on the strings themselves, with no code-point conversion. UTF-16 comparison is exact here,
+ * since a well-formed literal only ever matches a well-formed value at code-point boundaries.
+ */
+function starsOnly(pattern: string, segments: string[], fold: (s: string) => string): Matcher {
+  const first = segments[0]!;
+  const last = segments[segments.length - 1]!;
+  const middle = segments.slice(1, -1);
+  const minimum = segments.reduce((n, s) => n + s.length, 0);
+  return Object.freeze({
+    pattern,
+    matches(raw: string): boolean {
+      const value = fold(raw);
+      if (value.length < minimum || !value.startsWith(first) || !value.endsWith(last)) return false;
+      const end = value.length - last.length;
+      let at = first.length;
+      for (const segment of middle) {
+        const found = value.indexOf(segment, at);
+        if (found < 0 || found + segment.length > end) return false;
         at = found + segment.length;
       }
       return true;
