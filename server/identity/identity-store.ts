@@ -1,6 +1,7 @@
 import { unwrapKeyMaterial, wrapKeyMaterial } from "../crypto/key-wrapping.js";
 import { prefixEnd, type KvOperation, type KvStore } from "../store/kv-store.js";
 import { LockedBatches, type Commit } from "../store/locked-batches.js";
+import { parseRecord } from "../store/parsed-records.js";
 import type { AccessKeyRecord, AccountRecord, RoleRecord, SessionRecord, UserRecord } from "./identity-records.js";
 
 // Layout of the global identity keyspace:
@@ -82,7 +83,7 @@ export class IdentityStore {
 
   async #get<T>(key: string): Promise<T | undefined> {
     const value = await this.kv.get(key);
-    return value === undefined ? undefined : (JSON.parse(value) as T);
+    return value === undefined ? undefined : parseRecord<T>(value);
   }
   async #list<T>(prefix: string, after: string | undefined, count: number): Promise<T[]> {
     const rows = await this.kv.range({ ...(after === undefined ? { gte: prefix } : { gt: prefix + after }), lt: prefixEnd(prefix), limit: count });

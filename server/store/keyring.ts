@@ -2,6 +2,7 @@ import { unwrapKeyMaterial, wrapKeyMaterial } from "../crypto/key-wrapping.js";
 import type { SymmetricKeyVersion } from "../crypto/symmetric-encryption.js";
 import type { AliasRecord, GrantRecord, KeyRecord, KeyVersionRecord } from "../domain/key-record.js";
 import { prefixEnd, type KvOperation, type KvStore } from "./kv-store.js";
+import { parseRecord } from "./parsed-records.js";
 import { LockedBatches, type Commit } from "./locked-batches.js";
 
 // Layout of a region's keyspace (key ids are unique in a region, whatever the account):
@@ -95,7 +96,7 @@ export class Keyring {
       lt: prefixEnd(prefix),
       ...(count !== undefined ? { limit: count } : {}),
     });
-    return rows.map(([, value]) => JSON.parse(value) as GrantRecord);
+    return rows.map(([, value]) => parseRecord<GrantRecord>(value));
   }
 
   /** Grants a principal may retire, as "<keyId>/<grantId>" positions, after the given one. */
@@ -183,5 +184,5 @@ function versionKey(keyId: string, version: number): string {
 }
 
 function parse<T>(value: string | undefined): T | undefined {
-  return value === undefined ? undefined : (JSON.parse(value) as T);
+  return value === undefined ? undefined : parseRecord<T>(value);
 }
