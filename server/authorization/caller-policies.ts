@@ -10,17 +10,26 @@ export interface CallerPolicies {
   readonly mentionsResourceAliases: boolean;
 }
 
-/** Whether a policy document conditions on kms:ResourceAliases. */
-export function mentionsResourceAliases(document: string): boolean {
-  return /kms:resourcealiases/i.test(document);
+const resourceAliasMentions = new WeakMap<CompiledPolicy, boolean>();
+
+/** Whether a policy conditions on kms:ResourceAliases (worked out once per compiled policy). */
+export function mentionsResourceAliases(policy: CompiledPolicy): boolean {
+  let mentions = resourceAliasMentions.get(policy);
+  if (mentions === undefined) {
+    mentions = policy.statements.some((s) => s.conditions.some((c) => c.key === "kms:resourcealiases"));
+    resourceAliasMentions.set(policy, mentions);
+  }
+  return mentions;
 }
 
 /** Loads a user's or role's identity policies; compiled policies come from the bounded cache. */
 export async function loadCallerPolicies(identities: IdentityStore, cache: PolicyCache, caller: Caller): Promise<CallerPolicies> {
   const documents = await identities.listPolicies({ kind: caller.kind === "user" ? "user" : "role", accountId: caller.accountId, name: caller.name });
+  const identityPolicies = documents.map(({ name, document }) => ({ name, policy: cache.get(document, "identity") }));
+  const sessionPolicy = caller.sessionPolicy !== undefined ? cache.get(caller.sessionPolicy, "session") : undefined;
   return {
-    identityPolicies: documents.map(({ name, document }) => ({ name, policy: cache.get(document, "identity") })),
-    mentionsResourceAliases: documents.some((d) => mentionsResourceAliases(d.document)) || (caller.sessionPolicy !== undefined && mentionsResourceAliases(caller.sessionPolicy)),
-    ...(caller.sessionPolicy !== undefined ? { sessionPolicy: cache.get(caller.sessionPolicy, "session") } : {}),
+    identityPolicies,
+    mentionsResourceAliases: identityPolicies.some((p) => mentionsResourceAliases(p.policy)) || (sessionPolicy !== undefined && mentionsResourceAliases(sessionPolicy)),
+    ...(sessionPolicy !== undefined ? { sessionPolicy } : {}),
   };
 }

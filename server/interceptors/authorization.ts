@@ -50,7 +50,7 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
         request: message,
         ...(target.key ? { key: target.key.key } : {}),
         ...(target.requestAlias !== undefined ? { requestAlias: target.requestAlias } : {}),
-        ...(target.key && (policies.mentionsResourceAliases || mentionsResourceAliases(target.key.key.policy))
+        ...(target.key && (policies.mentionsResourceAliases || mentionsResourceAliases(services.policies.get(target.key.key.policy, "key")))
           ? { resourceAliases: await keyring!.listAliasNamesOfKey(target.key.key.keyId, undefined, 50) }
           : {}),
       });

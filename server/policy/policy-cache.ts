@@ -10,7 +10,9 @@ import type { PolicyKind } from "./policy-types.js";
  * MalformedPolicyDocumentException every time.
  */
 export class PolicyCache {
-  readonly #entries = new Map<string, CompiledPolicy>();
+  /** By document text (the same stored string on every request, so its hash is computed once), then kind. */
+  readonly #entries = new Map<string, Map<PolicyKind, CompiledPolicy>>();
+  #size = 0;
 
   constructor(readonly maxEntries = 1000) {
     if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new RangeError("maxEntries must be a positive integer");
@@ -18,24 +20,27 @@ export class PolicyCache {
 
   /** The compiled policy for this text, compiling it on first use. */
   get(json: string, kind: PolicyKind): CompiledPolicy {
-    const cacheKey = `${kind}\u0000${json}`;
-    const cached = this.#entries.get(cacheKey);
-    if (cached) {
-      this.#entries.delete(cacheKey);
-      this.#entries.set(cacheKey, cached);
+    const kinds = this.#entries.get(json);
+    const cached = kinds?.get(kind);
+    if (kinds && cached) {
+      this.#entries.delete(json);
+      this.#entries.set(json, kinds);
       return cached;
     }
     const compiled = parsePolicy(json, kind);
-    this.#entries.set(cacheKey, compiled);
-    while (this.#entries.size > this.maxEntries) {
-      const oldest = this.#entries.keys().next().value as string;
+    this.#entries.delete(json);
+    this.#entries.set(json, new Map(kinds).set(kind, compiled));
+    this.#size++;
+    while (this.#size > this.maxEntries) {
+      const [oldest, dropped] = this.#entries.entries().next().value as [string, Map<PolicyKind, CompiledPolicy>];
       this.#entries.delete(oldest);
+      this.#size -= dropped.size;
     }
     return compiled;
   }
 
   /** How many compiled policies are held. */
   get size(): number {
-    return this.#entries.size;
+    return this.#size;
   }
 }
