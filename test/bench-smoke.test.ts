@@ -11,8 +11,8 @@ test("npm run bench produces its tables of numbers in smoke mode (nothing about 
   const rows = stdout.split("\n").filter((l) => /^\| (baseline|policy|ciphertext|key material)/.test(l));
   t.is(rows.length, 6);
   for (const row of rows) t.regex(row, /\| \d+ \| [\d.]+ \| [\d.]+ \|$/);
-  // The end-to-end table: 7 operations over gRPC and over Connect, each with numbers, no errors.
+  // The end-to-end table: 8 rows over gRPC and over Connect, each with numbers, no errors.
   const load = stdout.split("\n").filter((l) => /^\| (grpc|connect) \|/.test(l));
-  t.is(load.length, 15); // and the @grpc/grpc-js reference
+  t.is(load.length, 17); // and the @grpc/grpc-js reference
   for (const row of load) t.regex(row, /^\| \w+ \| [^|]+ \| [1-9]\d* \|( [\d.]+ \|){6}$/);
 });
