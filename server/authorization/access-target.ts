@@ -43,6 +43,11 @@ export async function resolveAccessTarget(rule: Access, desc: DescMessage, messa
       return { resource: key.arn, key, ...(requestAlias !== undefined ? { requestAlias } : {}) };
     }
     case KeyReference.CIPHERTEXT: {
+      const named = rule.namedKeyField === "" ? "" : (fieldValue(desc, message, rule.namedKeyField) as string);
+      if (named !== "") {
+        const key = await resolveKey(scope, named, rule.namedKeyField);
+        if (key.key.keySpec !== "SYMMETRIC_DEFAULT") return { resource: key.arn, key };
+      }
       const blob = fieldValue(desc, message, rule.keyField) as Uint8Array;
       checkByteLength(rule.keyField, blob, limits.ciphertextBlobBytes);
       const key = await loadBlobKey(scope, parseCiphertextBlob(blob).keyId);

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kms/v1/options.proto.
  */
 export const file_kms_v1_options: GenFile = /*@__PURE__*/
-  fileDesc("ChRrbXMvdjEvb3B0aW9ucy5wcm90bxIGa21zLnYxImoKBkFjY2VzcxIOCgZhY3Rpb24YASABKAkSEQoJa2V5X2ZpZWxkGAIgASgJEisKDWtleV9yZWZlcmVuY2UYAyABKA4yFC5rbXMudjEuS2V5UmVmZXJlbmNlEhAKCHJlc291cmNlGAQgASgJKqEBCgxLZXlSZWZlcmVuY2USHQoZS0VZX1JFRkVSRU5DRV9VTlNQRUNJRklFRBAAEh8KG0tFWV9SRUZFUkVOQ0VfS0VZX0lEX09SX0FSThABEhUKEUtFWV9SRUZFUkVOQ0VfQU5ZEAISHAoYS0VZX1JFRkVSRU5DRV9DSVBIRVJURVhUEAMSHAoYS0VZX1JFRkVSRU5DRV9BTElBU19OQU1FEAQ6SAoGYWNjZXNzEh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMYuY4DIAMoCzIOLmttcy52MS5BY2Nlc3NSBmFjY2VzczpKCg91bmF1dGhlbnRpY2F0ZWQSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi7jgMgASgIUg91bmF1dGhlbnRpY2F0ZWQ6SQoPc2VsZl9hdXRob3JpemVkEh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMYvI4DIAEoCFIOc2VsZkF1dGhvcml6ZWQ6PQoJc2Vuc2l0aXZlEh0uZ29vZ2xlLnByb3RvYnVmLkZpZWxkT3B0aW9ucxi6jgMgASgIUglzZW5zaXRpdmViBnByb3RvMw", [file_google_protobuf_descriptor]);
+  fileDesc("ChRrbXMvdjEvb3B0aW9ucy5wcm90bxIGa21zLnYxIoMBCgZBY2Nlc3MSDgoGYWN0aW9uGAEgASgJEhEKCWtleV9maWVsZBgCIAEoCRIrCg1rZXlfcmVmZXJlbmNlGAMgASgOMhQua21zLnYxLktleVJlZmVyZW5jZRIQCghyZXNvdXJjZRgEIAEoCRIXCg9uYW1lZF9rZXlfZmllbGQYBSABKAkqoQEKDEtleVJlZmVyZW5jZRIdChlLRVlfUkVGRVJFTkNFX1VOU1BFQ0lGSUVEEAASHwobS0VZX1JFRkVSRU5DRV9LRVlfSURfT1JfQVJOEAESFQoRS0VZX1JFRkVSRU5DRV9BTlkQAhIcChhLRVlfUkVGRVJFTkNFX0NJUEhFUlRFWFQQAxIcChhLRVlfUkVGRVJFTkNFX0FMSUFTX05BTUUQBDpICgZhY2Nlc3MSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi5jgMgAygLMg4ua21zLnYxLkFjY2Vzc1IGYWNjZXNzOkoKD3VuYXV0aGVudGljYXRlZBIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLuOAyABKAhSD3VuYXV0aGVudGljYXRlZDpJCg9zZWxmX2F1dGhvcml6ZWQSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi8jgMgASgIUg5zZWxmQXV0aG9yaXplZDo9CglzZW5zaXRpdmUSHS5nb29nbGUucHJvdG9idWYuRmllbGRPcHRpb25zGLqOAyABKAhSCXNlbnNpdGl2ZWIGcHJvdG8z", [file_google_protobuf_descriptor]);
 
 /**
  * Access says what authorization needs to know about one RPC: the IAM action it performs
@@ -51,6 +51,15 @@ export type Access = Message<"kms.v1.Access"> & {
    * @generated from field: string resource = 4;
    */
   resource: string;
+
+  /**
+   * For a KEY_REFERENCE_CIPHERTEXT rule: the field that may name the key instead. An asymmetric
+   * ciphertext is the raw output of the algorithm and carries no key identity, so an asymmetric
+   * key named there is the key the rule is about (Decrypt's key_id, ReEncrypt's source_key_id).
+   *
+   * @generated from field: string named_key_field = 5;
+   */
+  namedKeyField: string;
 };
 
 /**
