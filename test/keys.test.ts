@@ -77,7 +77,8 @@ function assertNear(t: ExecutionContext, actual: Date, expectedMs: number, toler
 
 const refusals: Array<{ title: string; request: MessageInitShape<typeof CreateKeyRequestSchema>; exception: string; code: Code }> = [
   { title: "description of 8193 characters", request: { description: "d".repeat(8193) }, exception: "ValidationException", code: Code.InvalidArgument },
-  { title: "key spec RSA_2048", request: { keySpec: KeySpec.RSA_2048 }, exception: "UnsupportedOperationException", code: Code.Unimplemented },
+  { title: "key spec SM2 (China Regions only)", request: { keySpec: KeySpec.SM2, keyUsage: KeyUsage.SIGN_VERIFY }, exception: "UnsupportedOperationException", code: Code.Unimplemented },
+  { title: "HMAC_256 without its usage", request: { keySpec: KeySpec.HMAC_256 }, exception: "ValidationException", code: Code.InvalidArgument },
   { title: "SIGN_VERIFY with SYMMETRIC_DEFAULT", request: { keySpec: KeySpec.SYMMETRIC_DEFAULT, keyUsage: KeyUsage.SIGN_VERIFY }, exception: "ValidationException", code: Code.InvalidArgument },
   {
     title: "51 tags",

@@ -1,6 +1,5 @@
 import { Code } from "@connectrpc/connect";
 import test from "ava";
-import { SigningAlgorithmSpec } from "../gen/kms/v1/types_pb.js";
 import { allClients, failureOf } from "./support/clients.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 
@@ -16,7 +15,7 @@ for (const kind of allClients) {
   test(`${kind.name}: an RPC of the contract not implemented yet answers UNIMPLEMENTED with UnsupportedOperationException`, async (t) => {
     const kms = kind.connect(server);
     const { keyMetadata } = await kms.createKey({});
-    const failure = await failureOf(kms.sign({ keyId: keyMetadata!.keyId, message: new Uint8Array([1]), signingAlgorithm: SigningAlgorithmSpec.ECDSA_SHA_256 }));
+    const failure = await failureOf(kms.tagResource({ keyId: keyMetadata!.keyId, tags: [{ tagKey: "team", tagValue: "payments" }] }));
     t.is(failure.code, Code.Unimplemented);
     t.is(failure.exception, "UnsupportedOperationException");
   });

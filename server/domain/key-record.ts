@@ -32,6 +32,8 @@ export interface KeyRecord {
   readonly currentKeyMaterialId: string;
   readonly policy: string;
   readonly tags: readonly TagRecord[];
+  /** Asymmetric keys: the public key as DER SubjectPublicKeyInfo (base64); public, so kept in the clear. */
+  readonly publicKey?: string;
 }
 
 /** One version of a key's material, wrapped under the root key (base64). */

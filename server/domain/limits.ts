@@ -3,6 +3,12 @@ export const limits = {
   plaintextBytes: { min: 1, max: 4096 },
   ciphertextBlobBytes: { min: 1, max: 6144 },
   numberOfBytes: { min: 1, max: 1024 },
+  /** Verify's signature and VerifyMac's MAC (AWS: 1 to 6144 bytes). */
+  signatureBytes: { min: 1, max: 6144 },
+  /** GenerateMac and VerifyMac messages. */
+  macMessageBytes: { min: 1, max: 4096 },
+  /** DeriveSharedSecret's peer public key (DER SPKI). */
+  peerPublicKeyBytes: { min: 1, max: 8192 },
   descriptionChars: 8192,
   /** Canonical encoded size of an encryption context. */
   encryptionContextBytes: 8192,

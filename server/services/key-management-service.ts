@@ -9,6 +9,14 @@ import { createKey } from "./handlers/create-key.js";
 import { decrypt } from "./handlers/decrypt.js";
 import { deleteAlias } from "./handlers/delete-alias.js";
 import { describeKey } from "./handlers/describe-key.js";
+import { deriveSharedSecret } from "./handlers/derive-shared-secret.js";
+import { generateDataKeyPair } from "./handlers/generate-data-key-pair.js";
+import { generateDataKeyPairWithoutPlaintext } from "./handlers/generate-data-key-pair-without-plaintext.js";
+import { generateMac } from "./handlers/generate-mac.js";
+import { getPublicKey } from "./handlers/get-public-key.js";
+import { sign } from "./handlers/sign.js";
+import { verify } from "./handlers/verify.js";
+import { verifyMac } from "./handlers/verify-mac.js";
 import { disableKey } from "./handlers/disable-key.js";
 import { enableKey } from "./handlers/enable-key.js";
 import { encrypt } from "./handlers/encrypt.js";
@@ -42,6 +50,14 @@ export const keyManagementService: Partial<KmsHandlers> = {
   generateDataKey,
   generateDataKeyWithoutPlaintext,
   generateRandom,
+  generateDataKeyPair,
+  generateDataKeyPairWithoutPlaintext,
+  sign,
+  verify,
+  getPublicKey,
+  generateMac,
+  verifyMac,
+  deriveSharedSecret,
   createAlias,
   updateAlias,
   deleteAlias,

@@ -1,7 +1,6 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import {
-  EncryptionAlgorithmSpec,
   ExpirationModelType,
   KeyManagerType,
   KeyMetadataSchema,
@@ -11,12 +10,19 @@ import {
   OriginType,
 } from "../../gen/kms/v1/types_pb.js";
 import type { KeyRecord } from "../domain/key-record.js";
+import { keyAlgorithms } from "../domain/key-specs.js";
 import { keyArn, type Region } from "../domain/region.js";
 import { enumValue } from "./proto-enum.js";
 
-/** The algorithms each key spec supports, as DescribeKey reports them. */
-function encryptionAlgorithms(key: KeyRecord): EncryptionAlgorithmSpec[] {
-  return key.keySpec === "SYMMETRIC_DEFAULT" ? [EncryptionAlgorithmSpec.SYMMETRIC_DEFAULT] : [];
+/** The algorithms a stored key supports, as DescribeKey and GetPublicKey report them. */
+export function algorithmsOf(key: KeyRecord) {
+  const lists = keyAlgorithms(enumValue(KeySpec, key.keySpec), enumValue(KeyUsage, key.keyUsage));
+  return {
+    encryptionAlgorithms: [...lists.encryptionAlgorithms],
+    signingAlgorithms: [...lists.signingAlgorithms],
+    macAlgorithms: [...lists.macAlgorithms],
+    keyAgreementAlgorithms: [...lists.keyAgreementAlgorithms],
+  };
 }
 
 /** KeyMetadata for a stored key; never contains key material. */
@@ -35,7 +41,7 @@ export function toKeyMetadata(region: Region, key: KeyRecord): MessageInitShape<
     expirationModel: key.origin === "EXTERNAL" ? ExpirationModelType.KEY_MATERIAL_DOES_NOT_EXPIRE : ExpirationModelType.UNSPECIFIED,
     keyManager: enumValue(KeyManagerType, key.keyManager),
     keySpec: enumValue(KeySpec, key.keySpec),
-    encryptionAlgorithms: encryptionAlgorithms(key),
+    ...algorithmsOf(key),
     multiRegion: key.multiRegion,
     ...(key.pendingWindowInDays !== undefined ? { pendingDeletionWindowInDays: key.pendingWindowInDays } : {}),
     currentKeyMaterialId: key.currentKeyMaterialId,

@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { KeySpec, KeyUsage, OriginType } from "../../../gen/kms/v1/types_pb.js";
 import { keyScope, now, requireServices } from "../../context.js";
 import { defaultKeyPolicy } from "../../domain/default-key-policy.js";
+import { allowedKeyUsages, resolveKeyUsage, unsupportedKeySpecs } from "../../domain/key-specs.js";
 import type { KeyRecord } from "../../domain/key-record.js";
 import { keyArn } from "../../domain/region.js";
 import { checkTags } from "../../domain/tags.js";
@@ -11,19 +12,24 @@ import { KmsError, validationError } from "../../errors/kms-error.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { toKeyMetadata } from "../key-metadata.js";
 import { checkPolicyLockout } from "../lockout-check.js";
+import { generateKeyMaterial } from "../key-material.js";
 import { checkPolicyDocument } from "../policy-document.js";
 import { enumName } from "../proto-enum.js";
 
-const SYMMETRIC_KEY_BYTES = 32;
-
-/** CreateKey: a new symmetric key whose 256-bit material is generated here and stored only wrapped. */
+/** CreateKey: a new key of any supported spec, whose material is generated here and stored only wrapped. */
 export const createKey: KmsHandlers["createKey"] = async (req, ctx) => {
   const { region, accountId } = keyScope(ctx);
-  const keySpec = enumName(KeySpec, req.keySpec === KeySpec.UNSPECIFIED ? KeySpec.SYMMETRIC_DEFAULT : req.keySpec, "key_spec");
-  const keyUsage = enumName(KeyUsage, req.keyUsage === KeyUsage.UNSPECIFIED ? KeyUsage.ENCRYPT_DECRYPT : req.keyUsage, "key_usage");
+  const spec = req.keySpec === KeySpec.UNSPECIFIED ? KeySpec.SYMMETRIC_DEFAULT : req.keySpec;
+  const keySpec = enumName(KeySpec, spec, "key_spec");
+  const unsupported = unsupportedKeySpecs.get(spec);
+  if (unsupported !== undefined) throw new KmsError("UnsupportedOperationException", unsupported);
+  const usage = resolveKeyUsage(spec, req.keyUsage);
+  if (usage === undefined) {
+    const allowed = allowedKeyUsages(spec).map((u) => KeyUsage[u]).join(" or ");
+    throw validationError(`key_usage ${KeyUsage[req.keyUsage === KeyUsage.UNSPECIFIED ? KeyUsage.ENCRYPT_DECRYPT : req.keyUsage] ?? req.keyUsage} is not valid for key_spec ${keySpec}; use ${allowed}`);
+  }
+  const keyUsage = KeyUsage[usage];
   const origin = enumName(OriginType, req.origin === OriginType.UNSPECIFIED ? OriginType.AWS_KMS : req.origin, "origin");
-  if (keySpec !== "SYMMETRIC_DEFAULT") throw new KmsError("UnsupportedOperationException", `key_spec ${keySpec} is not supported yet; this server creates SYMMETRIC_DEFAULT keys`);
-  if (keyUsage !== "ENCRYPT_DECRYPT") throw validationError(`key_usage ${keyUsage} is not valid for key_spec ${keySpec}; use ENCRYPT_DECRYPT`);
   if (origin !== "AWS_KMS") throw new KmsError("UnsupportedOperationException", `origin ${origin} is not supported yet; this server creates AWS_KMS keys`);
   if (req.multiRegion) throw new KmsError("UnsupportedOperationException", "multi-region keys are not supported yet");
   checkDescription(req.description);
@@ -35,6 +41,7 @@ export const createKey: KmsHandlers["createKey"] = async (req, ctx) => {
   // As in AWS, only a policy the caller supplies is checked; the default policy trusts the account.
   if (req.policy !== "") await checkPolicyLockout(ctx, policy, keyArn(region, accountId, keyId), accountId, req.bypassPolicyLockoutSafetyCheck);
   const keyMaterialId = randomBytes(32).toString("hex");
+  const { material, publicKey } = await generateKeyMaterial(spec);
   const created = now(ctx);
   const key: KeyRecord = {
     keyId,
@@ -52,8 +59,8 @@ export const createKey: KmsHandlers["createKey"] = async (req, ctx) => {
     currentKeyMaterialId: keyMaterialId,
     policy,
     tags,
+    ...(publicKey ? { publicKey: publicKey.toString("base64") } : {}),
   };
-  const material = randomBytes(SYMMETRIC_KEY_BYTES);
   try {
     await region.keyring.transaction([`key:${keyId}`], auditCommit(ctx), async (tx) => {
       tx.putKey(key);
