@@ -1,7 +1,8 @@
 import { EncryptionAlgorithmSpec } from "../../gen/kms/v1/types_pb.js";
 import type { KeyScope } from "../context.js";
 import { INVALID_CIPHERTEXT_MESSAGE } from "../crypto/ciphertext-blob.js";
-import { decryptRsaOaep, encryptRsaOaep } from "../crypto/asymmetric/rsa-oaep.js";
+import { decryptRsaOaepOffLoop } from "../crypto/asymmetric/off-loop.js";
+import { encryptRsaOaep } from "../crypto/asymmetric/rsa-oaep.js";
 import type { EncryptionContext } from "../crypto/encryption-context.js";
 import { KmsError } from "../errors/kms-error.js";
 import { requireUsableForCrypto } from "../domain/key-state-rules.js";
@@ -29,7 +30,7 @@ export function encryptAsymmetric(key: ResolvedKey, algorithm: EncryptionAlgorit
  */
 export async function decryptAsymmetric(scope: KeyScope, key: ResolvedKey, algorithm: EncryptionAlgorithmSpec, ciphertext: Uint8Array, context: EncryptionContext, contextField: string): Promise<Buffer> {
   refuseEncryptionContext(contextField, context, key.arn);
-  const plaintext = decryptRsaOaep(specOf(key.key), algorithm, await openCurrentMaterial(scope, key), ciphertext);
+  const plaintext = await decryptRsaOaepOffLoop(specOf(key.key), algorithm, await openCurrentMaterial(scope, key), ciphertext);
   if (!plaintext) throw new KmsError("InvalidCiphertextException", INVALID_CIPHERTEXT_MESSAGE);
   return plaintext;
 }

@@ -1,6 +1,6 @@
 import { SigningAlgorithmSpec } from "../../../gen/kms/v1/types_pb.js";
 import { keyScope } from "../../context.js";
-import { sign as signMessage } from "../../crypto/asymmetric/signing.js";
+import { signOffLoop } from "../../crypto/asymmetric/off-loop.js";
 import { stopIfDryRun } from "../../domain/validation.js";
 import { validationError } from "../../errors/kms-error.js";
 import type { KmsHandlers } from "../handler-types.js";
@@ -12,7 +12,7 @@ export const sign: KmsHandlers["sign"] = async (req, ctx) => {
   if (req.signingAlgorithm === SigningAlgorithmSpec.UNSPECIFIED) throw validationError("signing_algorithm is required");
   const key = await resolveKeyForUsage(scope, req.keyId, "SIGN_VERIFY", "Sign");
   // The core refuses an algorithm the key lacks and a message of the wrong type or size before signing.
-  const signature = signMessage(specOf(key.key), req.signingAlgorithm, await openCurrentMaterial(scope, key), req.message, req.messageType);
+  const signature = await signOffLoop(specOf(key.key), req.signingAlgorithm, await openCurrentMaterial(scope, key), req.message, req.messageType);
   stopIfDryRun(req.dryRun);
   return { keyId: key.arn, signature, signingAlgorithm: req.signingAlgorithm };
 };
