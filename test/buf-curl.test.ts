@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { createPublicKey, verify } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { fromBinary } from "@bufbuild/protobuf";
@@ -58,4 +59,16 @@ test("buf curl: an error shows its code and the exception name in the detail", a
 test("buf curl: without a token the call is refused with UNAUTHENTICATED", async (t) => {
   const error = await t.throwsAsync(bufCurl("ListKeys", {}));
   t.is((JSON.parse((error as unknown as { stderr: string }).stderr) as { code: string }).code, "unauthenticated");
+});
+
+test("buf curl: the README's signing key signs, and its public key verifies the signature outside", async (t) => {
+  const auth = `authorization: Bearer ${await loginByHand()}`;
+  const bufCurlAs = (rpc: string, body: unknown) => bufCurl(rpc, body, [auth]);
+  const created = (await bufCurlAs("CreateKey", { keySpec: "KEY_SPEC_ECC_NIST_P256", keyUsage: "KEY_USAGE_SIGN_VERIFY" })) as { keyMetadata: { keyId: string; signingAlgorithms: string[] } };
+  t.deepEqual(created.keyMetadata.signingAlgorithms, ["SIGNING_ALGORITHM_SPEC_ECDSA_SHA_256"]);
+  const keyId = created.keyMetadata.keyId;
+  const signed = (await bufCurlAs("Sign", { keyId, message: "aGVsbG8=", signingAlgorithm: "SIGNING_ALGORITHM_SPEC_ECDSA_SHA_256" })) as { signature: string };
+  const { publicKey } = (await bufCurlAs("GetPublicKey", { keyId })) as { publicKey: string };
+  const key = createPublicKey({ key: Buffer.from(publicKey, "base64"), format: "der", type: "spki" });
+  t.true(verify("sha256", Buffer.from("hello"), key, Buffer.from(signed.signature, "base64")));
 });
