@@ -1,5 +1,5 @@
 import test from "ava";
-import { GrantOperation } from "../gen/kms/v1/types_pb.js";
+import { GrantOperation, KeySpec, KeyUsage } from "../gen/kms/v1/types_pb.js";
 import { allClients, connectGrpc, failureOf, type KmsClient } from "./support/clients.js";
 import { identityClient, login, startTestServer, type TestServer } from "./support/server.js";
 
@@ -120,4 +120,27 @@ test("malformed grant tokens and grants are refused with their exceptions", asyn
   t.is((await failureOf(admin.createGrant({ keyId, granteePrincipal: "bob", operations: [GrantOperation.ENCRYPT] }))).exception, "ValidationException");
   t.is((await failureOf(admin.createGrant({ keyId, granteePrincipal: server.admin.principal_arn, operations: [] }))).exception, "ValidationException");
   t.is((await failureOf(admin.createGrant({ keyId, granteePrincipal: server.admin.principal_arn, operations: [GrantOperation.SIGN] }))).exception, "ValidationException");
+});
+
+test("a grant may allow only operations its key supports, and context constraints only on symmetric keys", async (t) => {
+  const admin = connectGrpc.connect(server);
+  const grantee = await newUser();
+  const symmetric = (await admin.createKey({})).keyMetadata!.keyId;
+  const signing = (await admin.createKey({ keySpec: KeySpec.ECC_NIST_P256, keyUsage: KeyUsage.SIGN_VERIFY })).keyMetadata!.keyId;
+  const hmac = (await admin.createKey({ keySpec: KeySpec.HMAC_256, keyUsage: KeyUsage.GENERATE_VERIFY_MAC })).keyMetadata!.keyId;
+  const grant = (keyId: string, operations: GrantOperation[], constraints?: { encryptionContextEquals: Record<string, string> }) =>
+    admin.createGrant({ keyId, granteePrincipal: grantee.arn, operations, ...(constraints ? { constraints } : {}) });
+  for (const [keyId, operations] of [
+    [symmetric, [GrantOperation.SIGN]],
+    [symmetric, [GrantOperation.GET_PUBLIC_KEY]],
+    [signing, [GrantOperation.ENCRYPT]],
+    [signing, [GrantOperation.GENERATE_MAC]],
+    [hmac, [GrantOperation.SIGN]],
+  ] as const) {
+    t.is((await failureOf(grant(keyId, [...operations]))).exception, "ValidationException", `${GrantOperation[operations[0]]} on ${keyId}`);
+  }
+  t.is((await failureOf(grant(signing, [GrantOperation.SIGN], { encryptionContextEquals: { a: "b" } }))).exception, "ValidationException");
+  t.regex((await grant(signing, [GrantOperation.SIGN, GrantOperation.VERIFY, GrantOperation.GET_PUBLIC_KEY, GrantOperation.DESCRIBE_KEY])).grantId, /^[0-9a-f]{64}$/);
+  t.regex((await grant(hmac, [GrantOperation.GENERATE_MAC, GrantOperation.VERIFY_MAC])).grantId, /^[0-9a-f]{64}$/);
+  t.deepEqual((await admin.listGrants({ keyId: symmetric })).grants, []);
 });

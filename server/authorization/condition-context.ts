@@ -32,6 +32,17 @@ const fieldConditionKeys: Readonly<Record<string, string>> = {
   multi_region: "kms:multiregion",
 };
 
+/**
+ * What an omitted field means, as a condition value: the request is served with the default, so
+ * a policy about it must see the default (a Deny on RAW must not be escaped by leaving
+ * message_type out).
+ */
+const fieldDefaults: Readonly<Record<string, string>> = {
+  message_type: "RAW",
+  encryption_algorithm: "SYMMETRIC_DEFAULT",
+  destination_encryption_algorithm: "SYMMETRIC_DEFAULT",
+};
+
 /** Fields that carry an encryption context. */
 const contextFields = ["encryption_context", "source_encryption_context", "destination_encryption_context"];
 
@@ -80,7 +91,7 @@ export function buildConditionContext(input: {
     const value = request[field.localName];
     const conditionKey = fieldConditionKeys[field.name];
     if (conditionKey !== undefined) {
-      const text = conditionValue(field, value);
+      const text = conditionValue(field, value) ?? fieldDefaults[field.name];
       if (text !== undefined) c.set(conditionKey, text);
     }
     if (contextFields.includes(field.name) && value && typeof value === "object") {

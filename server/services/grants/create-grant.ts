@@ -32,7 +32,11 @@ export const createGrant: KmsHandlers["createGrant"] = async (req, ctx) => {
   if (req.name.length > 256 || !/^[A-Za-z0-9:/_-]*$/.test(req.name)) throw validationError("name must be at most 256 characters of [A-Za-z0-9:/_-]");
   const { key, arn } = await resolveKeyByIdOrArn(scope, req.keyId);
   requireState(key, arn, ["Enabled", "Disabled", "PendingImport"]);
-  const operations = grantOperationNames(req.operations, key.keyUsage);
+  const operations = grantOperationNames(req.operations, key);
+  // Asymmetric and HMAC operations take no encryption context, so a constraint on one could never hold.
+  if (key.keySpec !== "SYMMETRIC_DEFAULT" && (Object.keys(equals).length > 0 || Object.keys(subset).length > 0)) {
+    throw validationError(`encryption context constraints apply only to symmetric encryption keys, not to ${key.keySpec}`);
+  }
   const constraints = Object.keys(equals).length > 0 ? { encryptionContextEquals: equals } : Object.keys(subset).length > 0 ? { encryptionContextSubset: subset } : undefined;
   await checkWithinParentGrant(ctx, scope.region.keyring, key.keyId, operations, constraints);
   stopIfDryRun(req.dryRun);

@@ -2,19 +2,29 @@ import { GrantOperation } from "../../../gen/kms/v1/types_pb.js";
 import { grantOperationName } from "../../authorization/condition-context.js";
 import { validationError } from "../../errors/kms-error.js";
 
-/** The operations a grant may allow on a symmetric encryption key. */
-const symmetricOperations = new Set(["Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo", "CreateGrant", "RetireGrant", "DescribeKey", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext"]);
+/** Operations a grant may allow on any key. */
+const everyKey = ["CreateGrant", "RetireGrant", "DescribeKey"];
 
-/** The AWS names of a grant's operations, checked against what the key can do. */
-export function grantOperationNames(operations: readonly GrantOperation[], keyUsage: string): string[] {
+/** The operations a grant may allow, by the kind of key (as AWS restricts them). */
+const operationsByKind: Readonly<Record<string, ReadonlySet<string>>> = {
+  symmetric: new Set([...everyKey, "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext"]),
+  ENCRYPT_DECRYPT: new Set([...everyKey, "Decrypt", "Encrypt", "ReEncryptFrom", "ReEncryptTo", "GetPublicKey"]),
+  SIGN_VERIFY: new Set([...everyKey, "Sign", "Verify", "GetPublicKey"]),
+  GENERATE_VERIFY_MAC: new Set([...everyKey, "GenerateMac", "VerifyMac"]),
+  KEY_AGREEMENT: new Set([...everyKey, "DeriveSharedSecret", "GetPublicKey"]),
+};
+
+/** The AWS names of a grant's operations, checked against what the key can do (ValidationException otherwise). */
+export function grantOperationNames(operations: readonly GrantOperation[], key: { keySpec: string; keyUsage: string }): string[] {
   if (operations.length === 0) throw validationError("operations must name at least one operation");
   const names = operations.map((op) => {
     const local = GrantOperation[op];
     if (local === undefined || op === GrantOperation.UNSPECIFIED) throw validationError(`operations has an unknown value ${op}`);
     return grantOperationName(local);
   });
+  const allowed = operationsByKind[key.keySpec === "SYMMETRIC_DEFAULT" ? "symmetric" : key.keyUsage];
   for (const name of names) {
-    if (keyUsage === "ENCRYPT_DECRYPT" && !symmetricOperations.has(name)) throw validationError(`a grant on an ENCRYPT_DECRYPT key cannot allow ${name}`);
+    if (!allowed?.has(name)) throw validationError(`a grant on a ${key.keySpec} key with usage ${key.keyUsage} cannot allow ${name}`);
   }
   return [...new Set(names)];
 }
