@@ -3,7 +3,8 @@ import { promisify } from "node:util";
 import { KeySpec } from "../../../gen/kms/v1/types_pb.js";
 import { hmacKeyBytes, rsaModulusBytes } from "../../domain/key-specs.js";
 import { importPrivateKey, nodeCurveNames, spkiOf } from "./key-objects.js";
-import { generateMlDsaKeyPair, isMlDsaSpec, mlDsaSpkiFromPrivateKey } from "./ml-dsa.js";
+import { cryptoWorkers } from "./crypto-worker-pool.js";
+import { isMlDsaSpec, mlDsaSpkiFromPrivateKey } from "./ml-dsa.js";
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -20,7 +21,7 @@ export interface AsymmetricKeyPair {
 
 /**
  * Generates a key pair without blocking the event loop: RSA, EC and Ed25519 run on libuv's
- * thread pool (RSA-4096 takes seconds); ML-DSA runs inline (about 5 ms).
+ * thread pool (RSA-4096 takes seconds); ML-DSA on a crypto worker thread (5 to 30 ms).
  */
 export async function generateAsymmetricKeyPair(spec: KeySpec): Promise<AsymmetricKeyPair> {
   const modulusBytes = rsaModulusBytes.get(spec);
@@ -32,7 +33,10 @@ export async function generateAsymmetricKeyPair(spec: KeySpec): Promise<Asymmetr
     pair = await generateKeyPairAsync("rsa", { modulusLength: modulusBytes * 8, publicExponent: 0x10001, publicKeyEncoding, privateKeyEncoding });
   } else if (curve !== undefined) pair = await generateKeyPairAsync("ec", { namedCurve: curve, publicKeyEncoding, privateKeyEncoding });
   else if (spec === KeySpec.ECC_NIST_EDWARDS25519) pair = await generateKeyPairAsync("ed25519", { publicKeyEncoding, privateKeyEncoding });
-  else if (isMlDsaSpec(spec)) return generateMlDsaKeyPair(spec);
+  else if (isMlDsaSpec(spec)) {
+    const { privateKey, publicKeySpkiDer } = await cryptoWorkers.run("generateMlDsaKeyPair", spec);
+    return { privateKey: Buffer.from(privateKey), publicKeySpkiDer: Buffer.from(publicKeySpkiDer) };
+  }
   else throw new TypeError(`${KeySpec[spec] ?? spec} is not an asymmetric key spec`);
   return { privateKey: pair.privateKey, publicKeySpkiDer: pair.publicKey };
 }

@@ -90,7 +90,7 @@ export function mlDsaKeyPairFromSeed(spec: KeySpec, seed: Uint8Array): MlDsaKeyP
   return { privateKey: Buffer.concat([pkcs8Prefix(p), seed]), publicKeySpkiDer: encodeSpki(p, publicKey) };
 }
 
-/** A fresh ML-DSA key pair. Runs inline: about 5 ms on one core, short enough not to need a worker. */
+/** A fresh ML-DSA key pair (about 5 ms of CPU; the server runs it on a worker thread). */
 export function generateMlDsaKeyPair(spec: KeySpec): MlDsaKeyPair {
   return mlDsaKeyPairFromSeed(spec, randomBytes(SEED_BYTES));
 }
