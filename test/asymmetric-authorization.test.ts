@@ -15,6 +15,7 @@ import {
 } from "../gen/kms/v1/types_pb.js";
 import { allClients, connectGrpc, failureOf, type ClientKind, type KmsClient } from "./support/clients.js";
 import { identityClient, login, startTestServer, type TestServer } from "./support/server.js";
+import { sharedKeys, type SharedKey } from "./support/shared-keys.js";
 
 // Authorization of the asymmetric, HMAC and key-agreement RPCs: identity policies with the new
 // condition keys (keys keep the default key policy, which trusts the account's IAM policies),
@@ -61,25 +62,10 @@ async function newUser(label: string, policyDocument?: string): Promise<Principa
   return { arn: user!.arn, token, kms: (kind = connectGrpc) => kind.connect({ url: server.url, token }) };
 }
 
-interface Key {
-  readonly keyId: string;
-  readonly arn: string;
-}
+type Key = SharedKey;
 
-// Keys with the default key policy, created by the administrator on first use and shared.
-const keys = new Map<string, Promise<Key>>();
-function keyOf(spec: KeySpec, usage: KeyUsage): Promise<Key> {
-  const name = `${spec}/${usage}`;
-  let key = keys.get(name);
-  if (!key) {
-    key = admin()
-      .createKey({ keySpec: spec, keyUsage: usage, description: "asymmetric-authorization" })
-      .then(({ keyMetadata }) => ({ keyId: keyMetadata!.keyId, arn: keyMetadata!.arn }));
-    key.catch(() => keys.delete(name));
-    keys.set(name, key);
-  }
-  return key;
-}
+const sharedKey = sharedKeys(() => admin(), "asymmetric-authorization");
+const keyOf = (spec: KeySpec, usage: KeyUsage): Promise<Key> => sharedKey(spec, usage);
 const p256SignKey = () => keyOf(KeySpec.ECC_NIST_P256, KeyUsage.SIGN_VERIFY);
 const rsaSignKey = () => keyOf(KeySpec.RSA_2048, KeyUsage.SIGN_VERIFY);
 const hmac256Key = () => keyOf(KeySpec.HMAC_256, KeyUsage.GENERATE_VERIFY_MAC);

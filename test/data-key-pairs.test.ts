@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { DataKeyPairSpec, KeySpec, KeyUsage } from "../gen/kms/v1/types_pb.js";
 import { allClients, connectGrpc, failureOf, type KmsClient } from "./support/clients.js";
 import { startTestServer, type TestServer } from "./support/server.js";
+import { sharedKeys, type SharedKey } from "./support/shared-keys.js";
 
 // GenerateDataKeyPair / GenerateDataKeyPairWithoutPlaintext end to end: the pair is checked with
 // the openssl CLI and node:crypto, and the encrypted private key with Decrypt.
@@ -43,23 +44,10 @@ const pairSpecs: readonly Expected[] = [
   { spec: DataKeyPairSpec.ECC_NIST_EDWARDS25519, type: "ed25519", digest: null },
 ];
 
-interface Key {
-  readonly keyId: string;
-  readonly arn: string;
-}
-const keys = new Map<string, Promise<Key>>();
-function keyOf(spec: KeySpec = KeySpec.SYMMETRIC_DEFAULT, usage: KeyUsage = KeyUsage.ENCRYPT_DECRYPT): Promise<Key> {
-  const name = `${spec}/${usage}`;
-  let key = keys.get(name);
-  if (!key) {
-    key = admin()
-      .createKey({ keySpec: spec, keyUsage: usage, description: "data-key-pairs" })
-      .then(({ keyMetadata }) => ({ keyId: keyMetadata!.keyId, arn: keyMetadata!.arn }));
-    key.catch(() => keys.delete(name));
-    keys.set(name, key);
-  }
-  return key;
-}
+type Key = SharedKey;
+
+const sharedKey = sharedKeys(() => admin(), "data-key-pairs");
+const keyOf = (spec: KeySpec = KeySpec.SYMMETRIC_DEFAULT, usage: KeyUsage = KeyUsage.ENCRYPT_DECRYPT): Promise<Key> => sharedKey(spec, usage);
 
 async function expectFailure(t: ExecutionContext, call: Promise<unknown>, exception: string, what: string): Promise<void> {
   const failure = await failureOf(call);

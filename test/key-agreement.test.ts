@@ -3,6 +3,7 @@ import { createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, type 
 import { KeyAgreementAlgorithmSpec as KA, KeySpec, KeyUsage, OriginType, SigningAlgorithmSpec } from "../gen/kms/v1/types_pb.js";
 import { allClients, connectGrpc, failureOf, type KmsClient } from "./support/clients.js";
 import { startTestServer, type TestServer } from "./support/server.js";
+import { sharedKeys, type SharedKey } from "./support/shared-keys.js";
 
 // ECDH key agreement end to end: the server's half (DeriveSharedSecret with a peer SPKI) must
 // equal node's half (diffieHellman with the peer's private key and the server's GetPublicKey).
@@ -24,24 +25,10 @@ const curves = [
   { spec: KeySpec.ECC_NIST_P521, namedCurve: "secp521r1", secretBytes: 66 },
 ] as const;
 
-interface Key {
-  readonly keyId: string;
-  readonly arn: string;
-}
+type Key = SharedKey;
 
-const keys = new Map<string, Promise<Key>>();
-function keyOf(spec: KeySpec, usage: KeyUsage = KeyUsage.KEY_AGREEMENT): Promise<Key> {
-  const name = `${spec}/${usage}`;
-  let key = keys.get(name);
-  if (!key) {
-    key = admin()
-      .createKey({ keySpec: spec, keyUsage: usage, description: "key-agreement" })
-      .then(({ keyMetadata }) => ({ keyId: keyMetadata!.keyId, arn: keyMetadata!.arn }));
-    key.catch(() => keys.delete(name));
-    keys.set(name, key);
-  }
-  return key;
-}
+const sharedKey = sharedKeys(() => admin(), "key-agreement");
+const keyOf = (spec: KeySpec, usage: KeyUsage = KeyUsage.KEY_AGREEMENT): Promise<Key> => sharedKey(spec, usage);
 
 interface Peer {
   readonly privateKey: KeyObject;

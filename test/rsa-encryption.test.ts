@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { EncryptionAlgorithmSpec as E, KeySpec, KeyUsage } from "../gen/kms/v1/types_pb.js";
 import { allClients, connectGrpc, failureOf, type KmsClient } from "./support/clients.js";
 import { startTestServer, type TestServer } from "./support/server.js";
+import { sharedKeys, type SharedKey } from "./support/shared-keys.js";
 
 // RSA ENCRYPT_DECRYPT keys end to end: ciphertexts made OUTSIDE the server (openssl CLI, node's
 // publicEncrypt) from the GetPublicKey SPKI decrypt inside, and the server's own ciphertexts
@@ -48,25 +49,10 @@ const oaepHash = (algorithm: E): "sha1" | "sha256" => (algorithm === E.RSAES_OAE
 const otherHash = (algorithm: E): E => (algorithm === E.RSAES_OAEP_SHA_1 ? E.RSAES_OAEP_SHA_256 : E.RSAES_OAEP_SHA_1);
 const label = (spec: KeySpec, algorithm: E): string => `${KeySpec[spec]} ${E[algorithm]}`;
 
-interface Key {
-  readonly keyId: string;
-  readonly arn: string;
-}
+type Key = SharedKey;
 
-// Keys are created on first use and shared by every test (RSA_4096 exactly once).
-const keys = new Map<string, Promise<Key>>();
-function keyOf(spec: KeySpec, usage: KeyUsage = KeyUsage.ENCRYPT_DECRYPT): Promise<Key> {
-  const name = `${spec}/${usage}`;
-  let key = keys.get(name);
-  if (!key) {
-    key = admin()
-      .createKey({ keySpec: spec, keyUsage: usage, description: `rsa-encryption ${KeySpec[spec]}` })
-      .then(({ keyMetadata }) => ({ keyId: keyMetadata!.keyId, arn: keyMetadata!.arn }));
-    key.catch(() => keys.delete(name));
-    keys.set(name, key);
-  }
-  return key;
-}
+const sharedKey = sharedKeys(() => admin(), "rsa-encryption");
+const keyOf = (spec: KeySpec, usage: KeyUsage = KeyUsage.ENCRYPT_DECRYPT): Promise<Key> => sharedKey(spec, usage);
 const symmetricKey = (): Promise<Key> => keyOf(KeySpec.SYMMETRIC_DEFAULT);
 
 const publicKeys = new Map<string, Promise<Uint8Array>>();
