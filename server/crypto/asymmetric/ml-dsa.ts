@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from "@noble/post-quantum/ml-dsa.js";
 import { KeySpec } from "../../../gen/kms/v1/types_pb.js";
+import { deriveOnce } from "./derived-key-cache.js";
 
 /**
  * ML-DSA (FIPS 204) through @noble/post-quantum, since Node 20's OpenSSL 3.0 has none.
@@ -107,7 +108,7 @@ export function mlDsaSpkiFromPrivateKey(spec: KeySpec, pkcs8Der: Uint8Array): Bu
  */
 export function mlDsaSign(spec: KeySpec, pkcs8Der: Uint8Array, message: Uint8Array, externalMu: boolean): Uint8Array {
   const p = paramsOf(spec);
-  const { secretKey } = p.dsa.keygen(Uint8Array.from(seedFromPkcs8(p, pkcs8Der)));
+  const secretKey = deriveOnce(`ml-dsa/${spec}`, pkcs8Der, () => p.dsa.keygen(Uint8Array.from(seedFromPkcs8(p, pkcs8Der))).secretKey);
   return externalMu ? p.dsa.internal.sign(message, secretKey, { externalMu: true }) : p.dsa.sign(message, secretKey);
 }
 

@@ -6,21 +6,22 @@ import { decryptRsaOaep } from "./rsa-oaep.js";
 import { sign, verify } from "./signing.js";
 
 /**
- * RSA and ML-DSA operations cost milliseconds and go to worker threads; elliptic-curve,
- * Ed25519 and HMAC ones cost tens of microseconds, less than the hand-off, and run inline.
+ * RSA private-key operations and ML-DSA cost milliseconds and go to worker threads; public-key
+ * RSA operations, elliptic-curve, Ed25519 and HMAC ones cost tens to hundreds of microseconds
+ * (with the parsed key cached), about the cost of the hand-off, and run inline.
  */
-function slow(spec: KeySpec): boolean {
+function slowPrivate(spec: KeySpec): boolean {
   return rsaModulusBytes.has(spec) || isMlDsaSpec(spec);
 }
 
 /** sign(), off the event loop for slow specs. */
 export async function signOffLoop(...args: Parameters<typeof sign>): Promise<Buffer> {
-  return slow(args[0]) ? cryptoWorkers.run("sign", ...args) : sign(...args);
+  return slowPrivate(args[0]) ? cryptoWorkers.run("sign", ...args) : sign(...args);
 }
 
-/** verify(), off the event loop for slow specs. */
+/** verify(), off the event loop for ML-DSA. */
 export async function verifyOffLoop(...args: Parameters<typeof verify>): Promise<boolean> {
-  return slow(args[0]) ? cryptoWorkers.run("verify", ...args) : verify(...args);
+  return isMlDsaSpec(args[0]) ? cryptoWorkers.run("verify", ...args) : verify(...args);
 }
 
 /** decryptRsaOaep(), always off the event loop (an RSA private-key operation). */
