@@ -1,19 +1,17 @@
 import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { cpus, tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdir, writeFile } from "node:fs/promises";
+import { cpus } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { create, toBinary, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { HealthCheckRequestSchema } from "../gen/grpc/health/v1/health_pb.js";
-import { IdentityService } from "../gen/kms/v1/identity_service_pb.js";
 import { DescribeKeyRequestSchema } from "../gen/kms/v1/keys_pb.js";
 import { KeyManagementService } from "../gen/kms/v1/key_management_service_pb.js";
 import { DecryptRequestSchema, EncryptRequestSchema, GenerateDataKeyRequestSchema, ReEncryptRequestSchema } from "../gen/kms/v1/symmetric_pb.js";
 import { DataKeySpec } from "../gen/kms/v1/types_pb.js";
+import { generate, startServer } from "./bench-server.js";
 import { cpuSeconds, residentMiB } from "./process-stats.js";
 
 // The end-to-end benchmark: the real server (authentication, authorization and audit on, as in
@@ -24,28 +22,10 @@ const smoke = process.env.BENCH_SMOKE === "1";
 const durationMs = smoke ? 300 : 5000;
 const concurrency = 64;
 const connections = 4;
-const root = fileURLToPath(new URL("..", import.meta.url));
-
-const dataDir = await mkdtemp(join(tmpdir(), "kms-bench-"));
-const server = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
-  cwd: root,
-  // Quotas off: this measures capacity, not the quota (which would refuse the control-plane rows).
-  env: { ...process.env, KMS_PORT: "0", KMS_DATA_DIR: dataDir, KMS_LOG_LEVEL: "info", KMS_QUOTA_SYMMETRIC: "0", KMS_QUOTA_ASYMMETRIC: "0", KMS_QUOTA_CONTROL: "0" },
-  stdio: ["ignore", "pipe", "inherit"],
-});
-const listening = await new Promise<{ url: string; pid: number }>((resolve, reject) => {
-  const lines = createInterface({ input: server.stdout! });
-  lines.on("line", (line) => {
-    const entry = JSON.parse(line) as { msg?: string; url?: string; pid?: number };
-    if (entry.msg === "listening") resolve({ url: entry.url!, pid: entry.pid! });
-  });
-  server.once("exit", (code) => reject(new Error(`the server exited with ${code}`)));
-});
+const listening = await startServer();
 
 try {
-  const admin = JSON.parse(await readFile(join(dataDir, "admin-credentials.json"), "utf8")) as { access_key_id: string; secret_access_key: string };
-  const { credentials } = await createClient(IdentityService, createGrpcTransport({ baseUrl: listening.url })).login({ accessKeyId: admin.access_key_id, secretAccessKey: admin.secret_access_key });
-  const token = credentials!.sessionToken;
+  const token = await listening.adminSessionToken();
   const auth: Interceptor = (next) => (req) => (req.header.set("authorization", `Bearer ${token}`), next(req));
   const kms = createClient(KeyManagementService, createGrpcTransport({ baseUrl: listening.url, interceptors: [auth] }));
   const keyId = (await kms.createKey({ description: "benchmark" })).keyMetadata!.keyId;
@@ -127,20 +107,5 @@ try {
     await writeFile(new URL(`./results/load-${new Date().toISOString().replace(/[:.]/g, "-")}.json`, import.meta.url), JSON.stringify({ node: process.version, cpus: cpus().length, rows }, null, 2));
   }
 } finally {
-  server.kill("SIGTERM");
-  await once(server, "exit");
-  await rm(dataDir, { recursive: true, force: true });
-}
-
-/** Runs the load generator in its own process and returns what it measured. */
-async function generate(job: object): Promise<{ requests: number; errors: number; firstError?: string; elapsedMs: number; p50: number; p90: number; p99: number }> {
-  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./load-generator.ts", import.meta.url))], {
-    env: { ...process.env, KMS_BENCH_JOB: JSON.stringify(job) },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  const [code] = (await once(child, "exit")) as [number];
-  if (code !== 0) throw new Error(`the load generator exited with ${code}`);
-  return JSON.parse(out.trim().split("\n").pop()!) as never;
+  await listening.stop();
 }
