@@ -15,7 +15,7 @@ for (const kind of allClients) {
   test(`${kind.name}: an RPC of the contract not implemented yet answers UNIMPLEMENTED with UnsupportedOperationException`, async (t) => {
     const kms = kind.connect(server);
     const { keyMetadata } = await kms.createKey({});
-    const failure = await failureOf(kms.tagResource({ keyId: keyMetadata!.keyId, tags: [{ tagKey: "team", tagValue: "payments" }] }));
+    const failure = await failureOf(kms.updatePrimaryRegion({ keyId: keyMetadata!.keyId, primaryRegion: "eu-west-1" }));
     t.is(failure.code, Code.Unimplemented);
     t.is(failure.exception, "UnsupportedOperationException");
   });

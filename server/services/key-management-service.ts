@@ -9,6 +9,9 @@ import { createKey } from "./handlers/create-key.js";
 import { decrypt } from "./handlers/decrypt.js";
 import { deleteAlias } from "./handlers/delete-alias.js";
 import { describeKey } from "./handlers/describe-key.js";
+import { listResourceTags } from "./tags/list-resource-tags.js";
+import { tagResource } from "./tags/tag-resource.js";
+import { untagResource } from "./tags/untag-resource.js";
 import { deriveSharedSecret } from "./handlers/derive-shared-secret.js";
 import { generateDataKeyPair } from "./handlers/generate-data-key-pair.js";
 import { generateDataKeyPairWithoutPlaintext } from "./handlers/generate-data-key-pair-without-plaintext.js";
@@ -70,4 +73,7 @@ export const keyManagementService: Partial<KmsHandlers> = {
   listRetirableGrants,
   retireGrant,
   revokeGrant,
+  tagResource,
+  untagResource,
+  listResourceTags,
 };
