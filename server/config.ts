@@ -25,6 +25,8 @@ export interface KmsConfig {
   readonly maxInFlight: number;
   /** Requests per second per account and region, by family (0: unlimited). */
   readonly quotas: { readonly symmetricPerSecond: number; readonly asymmetricPerSecond: number; readonly controlPerSecond: number };
+  /** How often the scheduler looks for due deletions and rotations. */
+  readonly schedulerIntervalMs: number;
 }
 
 /** The defaults of a fresh installation: loopback only, data in ./data, two regions. */
@@ -74,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KmsConfig {
     logLevel: env.KMS_LOG_LEVEL ?? defaults.logLevel,
     grpcFastPath: env.KMS_GRPC_FAST_PATH !== "off",
     maxInFlight: positiveInt(env, "KMS_MAX_IN_FLIGHT", 1024, 1),
+    schedulerIntervalMs: positiveInt(env, "KMS_SCHEDULER_INTERVAL_MS", 60_000, 1),
     quotas: {
       symmetricPerSecond: positiveInt(env, "KMS_QUOTA_SYMMETRIC", 10_000, 0),
       asymmetricPerSecond: positiveInt(env, "KMS_QUOTA_ASYMMETRIC", 1_000, 0),

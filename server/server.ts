@@ -37,6 +37,7 @@ import { createHttpListener, type NodeHandlerFn } from "./transport/http-listene
 import { createGrpcFastPath } from "./grpc/grpc-fast-path.js";
 import { createUnaryInvoker, unaryRoutes } from "./grpc/unary-invoker.js";
 import { loadCertificatePrincipals } from "./identity/certificate-principals.js";
+import { Scheduler, type SchedulerPass } from "./scheduler/scheduler.js";
 
 /** A running server. */
 export interface KmsServer {
@@ -45,6 +46,8 @@ export interface KmsServer {
   readonly port: number;
   /** Graceful shutdown: stop accepting, finish in-flight calls, close LevelDB. */
   close(): Promise<void>;
+  /** Runs the scheduler's due work now (deletions, rotations) instead of at its next tick; for tests and operators. */
+  runScheduledWork(): Promise<SchedulerPass>;
 }
 
 /** What a test or an embedding program may replace. */
@@ -119,12 +122,17 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
     const url = `${tls ? "https" : "http"}://${host}:${address.port}`;
     logger.info({ url, regions: config.regions, dataDir: config.dataDir, tls: Boolean(tls) }, "listening");
+    // Deletions and rotations that fell due while the server was down are done on this first pass.
+    const scheduler = new Scheduler(regions, audit, clock, logger);
+    scheduler.start(config.schedulerIntervalMs);
 
     return {
       url,
       port: address.port,
+      runScheduledWork: () => scheduler.runDue(),
       async close() {
         health.serving = false;
+        await scheduler.stop();
         await listener.close();
         await level.close();
         logger.info("stopped");

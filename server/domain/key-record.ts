@@ -34,6 +34,10 @@ export interface KeyRecord {
   readonly tags: readonly TagRecord[];
   /** Asymmetric keys: the public key as DER SubjectPublicKeyInfo (base64); public, so kept in the clear. */
   readonly publicKey?: string;
+  /** Automatic rotation: on or off, its period, and the date of the next rotation while on. */
+  readonly rotation?: { readonly enabled: boolean; readonly periodDays: number; readonly nextRotationDate?: number };
+  /** How many on-demand rotations the key has had (AWS allows 10). */
+  readonly onDemandRotations?: number;
 }
 
 /** One version of a key's material, wrapped under the root key (base64). */
@@ -44,6 +48,8 @@ export interface KeyVersionRecord {
   readonly keyMaterialId: string;
   readonly wrappedMaterial: string;
   readonly createdAt: number;
+  /** How this version came to be, for versions after the first. */
+  readonly rotationType?: "AUTOMATIC" | "ON_DEMAND";
 }
 
 /** An alias as stored; alias names are unique per account and region. */

@@ -9,6 +9,11 @@ import { createKey } from "./handlers/create-key.js";
 import { decrypt } from "./handlers/decrypt.js";
 import { deleteAlias } from "./handlers/delete-alias.js";
 import { describeKey } from "./handlers/describe-key.js";
+import { disableKeyRotation } from "./rotation/disable-key-rotation.js";
+import { enableKeyRotation } from "./rotation/enable-key-rotation.js";
+import { getKeyRotationStatus } from "./rotation/get-key-rotation-status.js";
+import { listKeyRotations } from "./rotation/list-key-rotations.js";
+import { rotateKeyOnDemand } from "./rotation/rotate-key-on-demand.js";
 import { listResourceTags } from "./tags/list-resource-tags.js";
 import { tagResource } from "./tags/tag-resource.js";
 import { untagResource } from "./tags/untag-resource.js";
@@ -76,4 +81,9 @@ export const keyManagementService: Partial<KmsHandlers> = {
   tagResource,
   untagResource,
   listResourceTags,
+  enableKeyRotation,
+  disableKeyRotation,
+  getKeyRotationStatus,
+  rotateKeyOnDemand,
+  listKeyRotations,
 };

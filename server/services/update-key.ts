@@ -1,17 +1,23 @@
 import type { KeyScope } from "../context.js";
 import { parseKeyIdOrArn } from "../domain/key-identifier.js";
 import type { KeyRecord } from "../domain/key-record.js";
+import type { KeyringTransaction } from "../store/keyring.js";
 import { loadKey } from "./resolve-key.js";
 
 /**
  * Changes a key named by id or ARN under its lock: `change` sees the current record and
- * returns the new one, or throws and nothing is written.
+ * returns the new one (staging any other writes on the transaction), or throws and nothing is
+ * written.
  */
-export async function updateKey(scope: KeyScope, identifier: string, change: (key: KeyRecord, arn: string) => KeyRecord): Promise<{ key: KeyRecord; arn: string }> {
+export async function updateKey(
+  scope: KeyScope,
+  identifier: string,
+  change: (key: KeyRecord, arn: string, tx: KeyringTransaction) => KeyRecord | Promise<KeyRecord>,
+): Promise<{ key: KeyRecord; arn: string }> {
   const id = parseKeyIdOrArn(identifier, scope.region, scope.accountId);
   return scope.region.keyring.transaction([`key:${id.keyId}`], scope.commit, async (tx) => {
     const { key, arn } = await loadKey(scope, id);
-    const updated = change(key, arn);
+    const updated = await change(key, arn, tx);
     tx.putKey(updated);
     return { key: updated, arn };
   });

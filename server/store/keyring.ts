@@ -13,6 +13,7 @@ import { LockedBatches, type Commit } from "./locked-batches.js";
 //   ka/<keyId>/<aliasName>         index of a key's aliases
 //   g/<keyId>/<grantId>            GrantRecord
 //   rg/<retiringPrincipal>/<keyId>/<grantId>   index of grants by retiring principal
+//   s/<dueAt:13>/<keyId>/<job>     scheduled work (deletion, rotation, expiry), in due order
 const KEY = "k/";
 const VERSION = "v/";
 const ACCOUNT_KEY = "ak/";
@@ -20,6 +21,17 @@ const ALIAS = "a/";
 const KEY_ALIAS = "ka/";
 const GRANT = "g/";
 const RETIRABLE = "rg/";
+const SCHEDULE = "s/";
+
+/** Work the scheduler does on a key at a time. */
+export type ScheduledJob = "delete" | "rotate" | "expire";
+
+/** One entry of the schedule. */
+export interface ScheduledWork {
+  readonly dueAt: number;
+  readonly keyId: string;
+  readonly job: ScheduledJob;
+}
 
 /** A key version opened for use: material in memory only, with its public material id. */
 export interface OpenKeyVersion extends SymmetricKeyVersion {
@@ -107,6 +119,26 @@ export class Keyring {
     return grants.filter((g): g is GrantRecord => g !== undefined);
   }
 
+  /** A key's versions in order, for ListKeyRotations and destruction. */
+  async listVersions(keyId: string): Promise<KeyVersionRecord[]> {
+    const prefix = `${VERSION}${keyId}/`;
+    return (await this.kv.range({ gte: prefix, lt: prefixEnd(prefix) })).map(([, value]) => parseRecord<KeyVersionRecord>(value));
+  }
+
+  /** Scheduled work due at or before `now`, oldest first. */
+  async dueWork(now: number, limit: number): Promise<ScheduledWork[]> {
+    const rows = await this.kv.range({ gte: SCHEDULE, lt: `${SCHEDULE}${scheduleTime(now + 1)}`, limit });
+    return rows.map(([key]) => {
+      const [dueAt, keyId, job] = key.slice(SCHEDULE.length).split("/") as [string, string, ScheduledJob];
+      return { dueAt: Number(dueAt), keyId, job };
+    });
+  }
+
+  /** Drops a key's unwrapped material from memory (its versions were destroyed). */
+  forgetMaterial(keyId: string): void {
+    for (const cacheKey of this.#materials.keys()) if (cacheKey.startsWith(`${keyId}/`)) this.#materials.delete(cacheKey);
+  }
+
   /** Unwraps one version of a key's material, or undefined when the key has no such version. */
   async openKeyVersion(keyId: string, version: number): Promise<OpenKeyVersion | undefined> {
     const record = parse<KeyVersionRecord>(await this.kv.get(versionKey(keyId, version)));
@@ -152,8 +184,15 @@ export class KeyringTransaction {
   }
 
   /** Stores a new version of a key's material, wrapped; the plaintext material is not kept. */
-  putKeyVersion(keyId: string, version: number, material: Uint8Array, keyMaterialId: string, createdAt: number): void {
-    const record: KeyVersionRecord = { keyId, version, keyMaterialId, wrappedMaterial: this.keyring.wrap(keyId, version, material), createdAt };
+  putKeyVersion(keyId: string, version: number, material: Uint8Array, keyMaterialId: string, createdAt: number, rotationType?: KeyVersionRecord["rotationType"]): void {
+    const record: KeyVersionRecord = {
+      keyId,
+      version,
+      keyMaterialId,
+      wrappedMaterial: this.keyring.wrap(keyId, version, material),
+      createdAt,
+      ...(rotationType ? { rotationType } : {}),
+    };
     this.operations.push({ type: "put", key: versionKey(keyId, version), value: JSON.stringify(record) });
   }
 
@@ -173,10 +212,41 @@ export class KeyringTransaction {
     if (grant.retiringPrincipal !== "") this.operations.push({ type: "del", key: `${RETIRABLE}${grant.retiringPrincipal}/${grant.keyId}/${grant.grantId}` });
   }
 
+  schedule(work: ScheduledWork): void {
+    this.operations.push({ type: "put", key: scheduleKey(work), value: "" });
+  }
+
+  unschedule(work: ScheduledWork): void {
+    this.operations.push({ type: "del", key: scheduleKey(work) });
+  }
+
+  /**
+   * Destroys a key for good: its record, every version of its material, its aliases and grants.
+   * Ciphertexts under it can never be decrypted again.
+   */
+  async destroyKey(key: KeyRecord): Promise<void> {
+    const { keyring } = this;
+    for (const version of await keyring.listVersions(key.keyId)) this.operations.push({ type: "del", key: versionKey(key.keyId, version.version) });
+    for (const aliasName of await keyring.listAliasNamesOfKey(key.keyId, undefined, 1000)) {
+      this.deleteAlias({ accountId: key.accountId, aliasName, targetKeyId: key.keyId, creationDate: 0, lastUpdatedDate: 0 });
+    }
+    for (const grant of await keyring.listGrants(key.keyId)) this.deleteGrant(grant);
+    this.operations.push({ type: "del", key: KEY + key.keyId });
+    this.operations.push({ type: "del", key: `${ACCOUNT_KEY}${key.accountId}/${key.keyId}` });
+  }
+
   deleteAlias(alias: AliasRecord): void {
     this.operations.push({ type: "del", key: `${ALIAS}${alias.accountId}/${alias.aliasName}` });
     this.operations.push({ type: "del", key: `${KEY_ALIAS}${alias.targetKeyId}/${alias.aliasName}` });
   }
+}
+
+function scheduleTime(ms: number): string {
+  return String(Math.max(0, Math.floor(ms))).padStart(13, "0");
+}
+
+function scheduleKey({ dueAt, keyId, job }: ScheduledWork): string {
+  return `${SCHEDULE}${scheduleTime(dueAt)}/${keyId}/${job}`;
 }
 
 function versionKey(keyId: string, version: number): string {

@@ -61,6 +61,7 @@ export async function startTestServer(options: { dataDir?: string; env?: Record<
     url: server.url,
     port: server.port,
     close: () => server.close(),
+    runScheduledWork: () => server.runScheduledWork(),
     dataDir,
     config,
     logs,

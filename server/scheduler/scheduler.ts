@@ -1,0 +1,132 @@
+import type { Logger } from "pino";
+import type { AuditLog } from "../audit/audit-log.js";
+import type { AuditEntry } from "../audit/audit-record.js";
+import type { Clock } from "../context.js";
+import type { KeyRecord } from "../domain/key-record.js";
+import { keyArn, type Region } from "../domain/region.js";
+import type { ScheduledWork } from "../store/keyring.js";
+import { DAY_MS, rescheduleRotation, rotateKey } from "../services/rotation/key-rotation.js";
+
+/** How many due entries one pass takes from each region (the rest wait for the next pass). */
+const BATCH = 100;
+
+/** A pass over the due work of every region: what it did. */
+export interface SchedulerPass {
+  readonly deleted: number;
+  readonly rotated: number;
+}
+
+/**
+ * Does the time-driven work on keys: destroys keys whose deletion date has passed and rotates
+ * keys whose rotation date has. The work is read from the stored schedule, so a pass after a
+ * restart does what fell due while the server was down. Each change is committed with an audit
+ * record of its own, as the service's doing rather than a caller's.
+ */
+export class Scheduler {
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<SchedulerPass> | undefined;
+
+  constructor(
+    private readonly regions: ReadonlyMap<string, Region>,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Runs a pass now and then every intervalMs, until stop(). */
+  start(intervalMs: number): void {
+    void this.runDue();
+    this.#timer = setInterval(() => void this.runDue(), intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Stops the timer and waits for a pass in progress. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#running;
+  }
+
+  /** One pass over everything due now; passes never overlap. */
+  runDue(): Promise<SchedulerPass> {
+    this.#running ??= this.#pass().finally(() => (this.#running = undefined));
+    return this.#running;
+  }
+
+  async #pass(): Promise<SchedulerPass> {
+    const done = { deleted: 0, rotated: 0 };
+    for (const region of this.regions.values()) {
+      for (const work of await region.keyring.dueWork(this.clock(), BATCH)) {
+        try {
+          const outcome = await this.#perform(region, work);
+          if (outcome === "deleted") done.deleted++;
+          if (outcome === "rotated") done.rotated++;
+        } catch (error) {
+          this.logger.error({ err: error, region: region.name, keyId: work.keyId, job: work.job }, "scheduled work failed; it stays due");
+        }
+      }
+    }
+    return done;
+  }
+
+  /** Does one entry's work under the key's lock, or just drops the entry when the key no longer calls for it. */
+  async #perform(region: Region, work: ScheduledWork): Promise<Outcome> {
+    const now = this.clock();
+    const done: { outcome: Outcome; key?: KeyRecord } = { outcome: "dropped" };
+    // Called with the staged writes once the work below has decided what it did.
+    const commit = (operations: Parameters<AuditLog["append"]>[1]) => this.audit.append(auditEntry(region, work, done, now), operations).then(() => undefined);
+    await region.keyring.transaction([`key:${work.keyId}`], commit, async (tx) => {
+      tx.unschedule(work);
+      // Under the lock: a request may have cancelled or changed the work since it was scheduled.
+      const key = await region.keyring.getKey(work.keyId);
+      if (!key || !stillDue(key, work)) return;
+      done.key = key;
+      if (work.job === "delete") {
+        await tx.destroyKey(key);
+        done.outcome = "deleted";
+        return;
+      }
+      const periodDays = key.rotation!.periodDays;
+      if (key.keyState !== "Enabled") {
+        // A key that is not Enabled is not rotated; it is looked at again a day later.
+        rescheduleRotation(tx, key.keyId, undefined, now + DAY_MS);
+        tx.putKey({ ...key, rotation: { enabled: true, periodDays, nextRotationDate: now + DAY_MS } });
+        done.outcome = "postponed";
+        return;
+      }
+      // One rotation, and the next date in the future (periods missed while down are not replayed).
+      let nextRotationDate = work.dueAt + periodDays * DAY_MS;
+      while (nextRotationDate <= now) nextRotationDate += periodDays * DAY_MS;
+      rescheduleRotation(tx, key.keyId, undefined, nextRotationDate);
+      tx.putKey({ ...rotateKey(tx, key, now, "AUTOMATIC"), rotation: { enabled: true, periodDays, nextRotationDate } });
+      done.outcome = "rotated";
+    });
+    if (done.outcome === "deleted") region.keyring.forgetMaterial(work.keyId);
+    if (done.outcome !== "dropped") this.logger.info({ region: region.name, keyId: work.keyId, job: work.job, outcome: done.outcome }, "scheduled work done");
+    return done.outcome;
+  }
+}
+
+/** What a schedule entry came to. */
+type Outcome = "deleted" | "rotated" | "postponed" | "dropped";
+
+/** Whether the key still calls for this entry's work (a cancelled deletion or changed rotation does not). */
+function stillDue(key: KeyRecord, work: ScheduledWork): boolean {
+  if (work.job === "delete") return key.keyState === "PendingDeletion" && key.deletionDate === work.dueAt;
+  if (work.job === "rotate") return key.rotation?.enabled === true && key.rotation.nextRotationDate === work.dueAt;
+  return false;
+}
+
+/** The audit record of work the service did on its own (or of a stale entry it dropped). */
+function auditEntry(region: Region, work: ScheduledWork, done: { outcome: Outcome; key?: KeyRecord }, now: number): AuditEntry {
+  const rpc = work.job === "delete" ? "DeleteKey" : "RotateKey";
+  return {
+    time: new Date(now).toISOString(),
+    requestId: "",
+    principal: "kms:scheduler",
+    region: region.name,
+    rpc: `kms.v1.KeyManagementService/${rpc}`,
+    access: done.key ? [{ action: `kms:${rpc}`, resource: keyArn(region, done.key.accountId, done.key.keyId), decidedBy: [] }] : [],
+    decision: "none",
+    outcome: done.outcome === "deleted" || done.outcome === "rotated" ? "ok" : done.outcome,
+  };
+}

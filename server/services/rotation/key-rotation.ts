@@ -1,0 +1,39 @@
+import { randomBytes } from "node:crypto";
+import type { KeyRecord } from "../../domain/key-record.js";
+import { KmsError } from "../../errors/kms-error.js";
+import type { KeyringTransaction } from "../../store/keyring.js";
+
+export const DAY_MS = 86_400_000;
+/** AWS's bounds and default for rotation_period_in_days. */
+export const ROTATION_PERIOD_DAYS = { min: 90, max: 2560, default: 365 } as const;
+/** AWS allows this many on-demand rotations per key. */
+export const MAX_ON_DEMAND_ROTATIONS = 10;
+
+/** Only symmetric encryption keys with key material generated here rotate, as in AWS. */
+export function requireRotatable(key: KeyRecord, arn: string): void {
+  if (key.keySpec !== "SYMMETRIC_DEFAULT" || key.origin !== "AWS_KMS") {
+    throw new KmsError("UnsupportedOperationException", `${arn} is a ${key.keySpec} key of origin ${key.origin}; only symmetric encryption keys with AWS_KMS material rotate`);
+  }
+}
+
+/**
+ * Adds a new version of fresh material and makes it current for new ciphertexts; every older
+ * version stays, so what it encrypted still decrypts (the ciphertext names its version).
+ */
+export function rotateKey(tx: KeyringTransaction, key: KeyRecord, now: number, rotationType: "AUTOMATIC" | "ON_DEMAND"): KeyRecord {
+  const version = key.currentVersion + 1;
+  const keyMaterialId = randomBytes(32).toString("hex");
+  const material = randomBytes(32);
+  try {
+    tx.putKeyVersion(key.keyId, version, material, keyMaterialId, now, rotationType);
+  } finally {
+    material.fill(0);
+  }
+  return { ...key, currentVersion: version, currentKeyMaterialId: keyMaterialId };
+}
+
+/** Moves the automatic rotation's next date in the schedule (from `previous`, if scheduled, to `next`). */
+export function rescheduleRotation(tx: KeyringTransaction, keyId: string, previous: number | undefined, next: number | undefined): void {
+  if (previous !== undefined) tx.unschedule({ dueAt: previous, keyId, job: "rotate" });
+  if (next !== undefined) tx.schedule({ dueAt: next, keyId, job: "rotate" });
+}

@@ -1,0 +1,109 @@
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import test from "ava";
+import { AuditService } from "../gen/kms/v1/audit_service_pb.js";
+import { GrantOperation, KeyState } from "../gen/kms/v1/types_pb.js";
+import { LevelRootStore } from "../server/store/level-store.js";
+import { connectGrpc, failureOf, type KmsClient } from "./support/clients.js";
+import { login, makeDataDir, startTestServer, type TestServer } from "./support/server.js";
+
+const DAY = 86_400_000;
+
+/** A client with a session made at the server's current (simulated) time. */
+async function adminOf(server: TestServer): Promise<KmsClient> {
+  return connectGrpc.connect({ url: server.url, token: await login(server.url, server.admin.access_key_id, server.admin.secret_access_key) });
+}
+
+/** Every key and value under a region's keyring, read straight from LevelDB. */
+async function keyringRows(dataDir: string): Promise<Array<[string, string]>> {
+  const store = await LevelRootStore.open(join(dataDir, "leveldb"));
+  try {
+    return await store.scope("regions").range({});
+  } finally {
+    await store.close();
+  }
+}
+
+test("at its deletion date, across a restart, a key is destroyed: material, aliases and grants gone from the store", async (t) => {
+  let now = Date.parse("2027-03-01T00:00:00Z");
+  const dataDir = await makeDataDir();
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+  let server = await startTestServer({ dataDir, clock: () => now });
+  let kms = await adminOf(server);
+  const keyId = (await kms.createKey({ description: "doomed" })).keyMetadata!.keyId;
+  await kms.rotateKeyOnDemand({ keyId });
+  await kms.createAlias({ aliasName: "alias/doomed", targetKeyId: keyId });
+  await kms.createGrant({ keyId, granteePrincipal: "arn:aws:iam::111122223333:user/someone", operations: [GrantOperation.DECRYPT] });
+  const blob = (await kms.encrypt({ keyId, plaintext: new Uint8Array([1, 2, 3]) })).ciphertextBlob;
+  const survivor = (await kms.createKey({ description: "stays" })).keyMetadata!.keyId;
+  const scheduled = await kms.scheduleKeyDeletion({ keyId, pendingWindowInDays: 7 });
+  t.is(Number(scheduled.deletionDate!.seconds) * 1000, now + 7 * DAY);
+  await server.close();
+
+  // What the key left on disk before its date: its record and two wrapped versions.
+  const before = await keyringRows(dataDir);
+  const wrapped = before.filter(([k]) => k.includes(`/v/${keyId}/`)).map(([, v]) => (JSON.parse(v) as { wrappedMaterial: string }).wrappedMaterial);
+  t.is(wrapped.length, 2);
+
+  // Six days on: still pending.
+  now += 6 * DAY;
+  server = await startTestServer({ dataDir, clock: () => now });
+  await server.runScheduledWork();
+  kms = await adminOf(server);
+  t.is((await kms.describeKey({ keyId })).keyMetadata!.keyState, KeyState.PENDING_DELETION);
+  await server.close();
+
+  // Past the date while the server is down: the first pass after the restart destroys it.
+  now += 2 * DAY;
+  server = await startTestServer({ dataDir, clock: () => now });
+  await server.runScheduledWork();
+  kms = await adminOf(server);
+  t.is((await failureOf(kms.describeKey({ keyId }))).exception, "NotFoundException");
+  t.is((await failureOf(kms.describeKey({ keyId: "alias/doomed" }))).exception, "NotFoundException");
+  t.is((await failureOf(kms.decrypt({ ciphertextBlob: blob }))).exception, "InvalidCiphertextException");
+  t.false((await kms.listAliases({})).aliases.some((a) => a.aliasName === "alias/doomed"));
+  t.false((await kms.listKeys({})).keys.some((k) => k.keyId === keyId));
+  t.is((await kms.describeKey({ keyId: survivor })).keyMetadata!.keyState, KeyState.ENABLED);
+  await server.close();
+
+  const after = await keyringRows(dataDir);
+  t.deepEqual(after.filter(([k]) => k.includes(keyId)), [], "no record mentions the key");
+  t.false(after.some(([, v]) => wrapped.some((w) => v.includes(w))), "no wrapped material of the key remains");
+  t.true(after.some(([k]) => k.includes(survivor)));
+});
+
+test("CancelKeyDeletion before the date leaves the key Disabled, and the date passing does nothing", async (t) => {
+  let now = Date.parse("2027-06-01T00:00:00Z");
+  const server = await startTestServer({ clock: () => now });
+  t.teardown(() => server.destroy());
+  let kms = await adminOf(server);
+  const keyId = (await kms.createKey({})).keyMetadata!.keyId;
+  await kms.scheduleKeyDeletion({ keyId, pendingWindowInDays: 7 });
+  await kms.cancelKeyDeletion({ keyId });
+  now += 30 * DAY;
+  t.deepEqual(await server.runScheduledWork(), { deleted: 0, rotated: 0 });
+  kms = await adminOf(server);
+  t.is((await kms.describeKey({ keyId })).keyMetadata!.keyState, KeyState.DISABLED);
+});
+
+test("scheduled work is in the audit trail as the service's own", async (t) => {
+  let now = Date.parse("2027-09-01T00:00:00Z");
+  const server = await startTestServer({ clock: () => now });
+  t.teardown(() => server.destroy());
+  const kms = await adminOf(server);
+  const keyId = (await kms.createKey({})).keyMetadata!.keyId;
+  await kms.scheduleKeyDeletion({ keyId, pendingWindowInDays: 7 });
+  now += 8 * DAY;
+  t.is((await server.runScheduledWork()).deleted, 1);
+  const logLine = server.logs.find((l) => l.msg === "scheduled work done" && l.keyId === keyId);
+  t.is(logLine?.outcome, "deleted");
+  const token = await login(server.url, server.admin.access_key_id, server.admin.secret_access_key);
+  const audit = createClient(AuditService, createGrpcTransport({ baseUrl: server.url, interceptors: [(next) => (req) => (req.header.set("authorization", `Bearer ${token}`), next(req))] }));
+  const records = (await audit.listAuditRecords({ limit: 1000 })).records;
+  const deletion = records.find((r) => r.rpc === "kms.v1.KeyManagementService/DeleteKey");
+  t.is(deletion?.principal, "kms:scheduler");
+  t.true(deletion?.access.some((a) => a.resource.endsWith(`key/${keyId}`)));
+  t.true((await audit.verifyAuditTrail({})).intact);
+});
