@@ -37,6 +37,8 @@ export interface ServerServices {
   readonly policies: PolicyCache;
   /** The audit trail. */
   readonly audit: AuditLog;
+  /** Every region of the server (multi-Region keys span them). */
+  readonly regions: ReadonlyMap<string, Region>;
 }
 export const servicesKey = createContextKey<ServerServices | undefined>(undefined, { description: "server services" });
 /** Keys the authorization interceptor resolved, by request field name, so handlers do not load them again. */

@@ -70,7 +70,6 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
     const audit = await AuditLog.open(store.scope("audit"));
     const health: HealthState = { serving: true };
     await bootstrapIdentities(identities, { accountId: config.accountId, partition: config.partition, dataDir: config.dataDir, now: clock() }, logger);
-    const serverServices: ServerServices = { identities, partition: config.partition, managementAccountId: config.accountId, policies: new PolicyCache(), audit };
     const regionStores = store.scope("regions");
     const regions = new Map<string, Region>(
       config.regions.map((name) => [
@@ -78,6 +77,7 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
         { name, partition: config.partition, keyring: new Keyring(regionStores.scope(name), name, rootKey) },
       ]),
     );
+    const serverServices: ServerServices = { identities, partition: config.partition, managementAccountId: config.accountId, policies: new PolicyCache(), audit, regions };
 
     const tls = config.tls && {
       cert: await readFile(config.tls.certFile),

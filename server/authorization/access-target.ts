@@ -5,6 +5,7 @@ import type { KeyScope } from "../context.js";
 import { parseCiphertextBlob } from "../crypto/ciphertext-blob.js";
 import { limits } from "../domain/limits.js";
 import { aliasArn } from "../domain/region.js";
+import { ignoresCiphertext } from "../domain/dry-run.js";
 import { checkByteLength } from "../domain/validation.js";
 import { validationError } from "../errors/kms-error.js";
 import type { Caller } from "../identity/caller.js";
@@ -46,7 +47,7 @@ export async function resolveAccessTarget(rule: Access, desc: DescMessage, messa
       const named = rule.namedKeyField === "" ? "" : (fieldValue(desc, message, rule.namedKeyField) as string);
       if (named !== "") {
         const key = await resolveKey(scope, named, rule.namedKeyField);
-        if (key.key.keySpec !== "SYMMETRIC_DEFAULT") return { resource: key.arn, key };
+        if (key.key.keySpec !== "SYMMETRIC_DEFAULT" || ignoresCiphertext(message)) return { resource: key.arn, key };
       }
       const blob = fieldValue(desc, message, rule.keyField) as Uint8Array;
       checkByteLength(rule.keyField, blob, limits.ciphertextBlobBytes);

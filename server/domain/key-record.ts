@@ -36,6 +36,8 @@ export interface KeyRecord {
   readonly publicKey?: string;
   /** Automatic rotation: on or off, its period, and the date of the next rotation while on. */
   readonly rotation?: { readonly enabled: boolean; readonly periodDays: number; readonly nextRotationDate?: number };
+  /** A multi-Region key's role in this region; the other regions' copies say theirs. */
+  readonly multiRegionType?: "PRIMARY" | "REPLICA";
   /** How many on-demand rotations the key has had (AWS allows 10). */
   readonly onDemandRotations?: number;
 }

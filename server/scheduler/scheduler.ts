@@ -4,8 +4,9 @@ import type { AuditEntry } from "../audit/audit-record.js";
 import type { Clock } from "../context.js";
 import type { KeyRecord } from "../domain/key-record.js";
 import { keyArn, type Region } from "../domain/region.js";
-import type { ScheduledWork } from "../store/keyring.js";
-import { DAY_MS, rescheduleRotation, rotateKey } from "../services/rotation/key-rotation.js";
+import type { KeyringTransaction, ScheduledWork } from "../store/keyring.js";
+import { copiesOf, withKeyLocks } from "../services/multi-region/multi-region-keys.js";
+import { DAY_MS, replicaKeyrings, rescheduleRotation, rotateKey } from "../services/rotation/key-rotation.js";
 
 /** How many due entries one pass takes from each region (the rest wait for the next pass). */
 const BATCH = 100;
@@ -74,7 +75,12 @@ export class Scheduler {
     const done: { outcome: Outcome; key?: KeyRecord } = { outcome: "dropped" };
     // Called with the staged writes once the work below has decided what it did.
     const commit = (operations: Parameters<AuditLog["append"]>[1]) => this.audit.append(auditEntry(region, work, done, now), operations).then(() => undefined);
-    await region.keyring.transaction([`key:${work.keyId}`], commit, async (tx) => {
+    const known = await region.keyring.getKey(work.keyId);
+    const replicas = work.job === "rotate" && known ? await replicaKeyrings(this.regions, known) : [];
+    // A replica's deletion may be what its primary waits for (PendingReplicaDeletion).
+    const primary = work.job === "delete" && known?.multiRegionType === "REPLICA" ? (await copiesOf(this.regions, known)).find((c) => c.key.multiRegionType === "PRIMARY") : undefined;
+    const others = [...replicas, ...(primary ? [primary.region.keyring] : [])];
+    await withKeyLocks(others, work.keyId, () => region.keyring.transaction([`key:${work.keyId}`], commit, async (tx) => {
       tx.unschedule(work);
       // Under the lock: a request may have cancelled or changed the work since it was scheduled.
       const key = await region.keyring.getKey(work.keyId);
@@ -82,6 +88,7 @@ export class Scheduler {
       done.key = key;
       if (work.job === "delete") {
         await tx.destroyKey(key);
+        if (primary) await this.#startPrimaryDeletion(tx, primary.region, key, now);
         done.outcome = "deleted";
         return;
       }
@@ -97,12 +104,24 @@ export class Scheduler {
       let nextRotationDate = work.dueAt + periodDays * DAY_MS;
       while (nextRotationDate <= now) nextRotationDate += periodDays * DAY_MS;
       rescheduleRotation(tx, key.keyId, undefined, nextRotationDate);
-      tx.putKey({ ...rotateKey(tx, key, now, "AUTOMATIC"), rotation: { enabled: true, periodDays, nextRotationDate } });
+      tx.putKey({ ...(await rotateKey(tx, key, now, "AUTOMATIC", replicas)), rotation: { enabled: true, periodDays, nextRotationDate } });
       done.outcome = "rotated";
-    });
+    }));
     if (done.outcome === "deleted") region.keyring.forgetMaterial(work.keyId);
     if (done.outcome !== "dropped") this.logger.info({ region: region.name, keyId: work.keyId, job: work.job, outcome: done.outcome }, "scheduled work done");
     return done.outcome;
+  }
+
+  /** When the last replica of a primary waiting for them is destroyed, the primary's own deletion window starts. */
+  async #startPrimaryDeletion(tx: KeyringTransaction, primaryRegion: Region, replica: KeyRecord, now: number): Promise<void> {
+    const primary = await primaryRegion.keyring.getKey(replica.keyId);
+    if (primary?.keyState !== "PendingReplicaDeletion") return;
+    const remaining = (await copiesOf(this.regions, primary)).filter((c) => c.key.multiRegionType === "REPLICA" && c.region.name !== replica.region);
+    if (remaining.length > 0) return;
+    const deletionDate = now + (primary.pendingWindowInDays ?? 30) * DAY_MS;
+    const there = tx.in(primaryRegion.keyring);
+    there.schedule({ dueAt: deletionDate, keyId: primary.keyId, job: "delete" });
+    there.putKey({ ...primary, keyState: "PendingDeletion", deletionDate });
   }
 }
 

@@ -4,7 +4,8 @@ import { INVALID_CIPHERTEXT_MESSAGE } from "../crypto/ciphertext-blob.js";
 import { decryptRsaOaepOffLoop } from "../crypto/asymmetric/off-loop.js";
 import { encryptRsaOaep } from "../crypto/asymmetric/rsa-oaep.js";
 import type { EncryptionContext } from "../crypto/encryption-context.js";
-import { KmsError } from "../errors/kms-error.js";
+import { stopIfDryRun } from "../domain/validation.js";
+import { KmsError, validationError } from "../errors/kms-error.js";
 import { requireUsableForCrypto } from "../domain/key-state-rules.js";
 import { openCurrentMaterial, publicKeyOf, refuseEncryptionContext, requireUsage, specOf } from "./key-use.js";
 import { resolveKey, type ResolvedKey } from "./resolve-key.js";
@@ -47,4 +48,17 @@ export async function namedAsymmetricKey(scope: KeyScope, identifier: string, fi
   requireUsableForCrypto(key.key, key.arn, options);
   requireUsage(key, "ENCRYPT_DECRYPT", operation);
   return key;
+}
+
+/**
+ * A dry run with IGNORE_CIPHERTEXT: the named key must exist, be usable and be an encryption
+ * key; then DryRunOperationException, without the ciphertext ever being read.
+ */
+export async function dryRunWithoutCiphertext(scope: KeyScope, identifier: string, field: string, operation: string): Promise<never> {
+  if (identifier === "") throw validationError(`${field} is required for a dry run with IGNORE_CIPHERTEXT`);
+  const key = await resolveKey(scope, identifier, field);
+  requireUsableForCrypto(key.key, key.arn, { allowPendingDeletion: operation === "ReEncrypt" });
+  requireUsage(key, "ENCRYPT_DECRYPT", operation);
+  stopIfDryRun(true);
+  throw new Error("unreachable");
 }

@@ -9,6 +9,8 @@ import { createKey } from "./handlers/create-key.js";
 import { decrypt } from "./handlers/decrypt.js";
 import { deleteAlias } from "./handlers/delete-alias.js";
 import { describeKey } from "./handlers/describe-key.js";
+import { replicateKey } from "./multi-region/replicate-key.js";
+import { updatePrimaryRegion } from "./multi-region/update-primary-region.js";
 import { disableKeyRotation } from "./rotation/disable-key-rotation.js";
 import { enableKeyRotation } from "./rotation/enable-key-rotation.js";
 import { getKeyRotationStatus } from "./rotation/get-key-rotation-status.js";
@@ -86,4 +88,6 @@ export const keyManagementService: Partial<KmsHandlers> = {
   getKeyRotationStatus,
   rotateKeyOnDemand,
   listKeyRotations,
+  replicateKey,
+  updatePrimaryRegion,
 };

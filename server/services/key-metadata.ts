@@ -26,7 +26,11 @@ export function algorithmsOf(key: KeyRecord) {
 }
 
 /** KeyMetadata for a stored key; never contains key material. */
-export function toKeyMetadata(region: Region, key: KeyRecord): MessageInitShape<typeof KeyMetadataSchema> {
+export function toKeyMetadata(
+  region: Region,
+  key: KeyRecord,
+  multiRegionConfiguration?: MessageInitShape<typeof KeyMetadataSchema>["multiRegionConfiguration"],
+): MessageInitShape<typeof KeyMetadataSchema> {
   return {
     awsAccountId: key.accountId,
     keyId: key.keyId,
@@ -43,6 +47,7 @@ export function toKeyMetadata(region: Region, key: KeyRecord): MessageInitShape<
     keySpec: enumValue(KeySpec, key.keySpec),
     ...algorithmsOf(key),
     multiRegion: key.multiRegion,
+    ...(multiRegionConfiguration ? { multiRegionConfiguration } : {}),
     ...(key.pendingWindowInDays !== undefined ? { pendingDeletionWindowInDays: key.pendingWindowInDays } : {}),
     currentKeyMaterialId: key.currentKeyMaterialId,
   };

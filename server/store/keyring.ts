@@ -162,7 +162,17 @@ export class Keyring {
 
   /** Runs fn with the named resources locked and commits what it staged atomically (with the request's audit record, when given). */
   async transaction<T>(lockNames: readonly string[], commit: Commit | undefined, fn: (tx: KeyringTransaction) => Promise<T>): Promise<T> {
-    return this.#batches.run(lockNames, (operations) => fn(new KeyringTransaction(this, operations)), commit);
+    return this.#batches.run(lockNames, (operations, elsewhere) => fn(new KeyringTransaction(this, operations, elsewhere)), commit);
+  }
+
+  /** Runs fn holding this keyring's named locks, for a transaction of another keyring that also writes here. */
+  locked<T>(lockNames: readonly string[], fn: () => Promise<T>): Promise<T> {
+    return this.#batches.locked(lockNames, fn);
+  }
+
+  /** The store of this keyring, for a transaction of another keyring that stages writes here. */
+  get store(): KvStore {
+    return this.kv;
   }
 
   /** Wraps material under the root key, bound to this region, key and version. */
@@ -176,7 +186,18 @@ export class KeyringTransaction {
   constructor(
     readonly keyring: Keyring,
     private readonly operations: KvOperation[],
+    private readonly elsewhere: (kv: KvStore) => KvOperation[] = () => {
+      throw new Error("this transaction writes to its own keyring only");
+    },
   ) {}
+
+  /**
+   * Writes to another region's keyring in this same atomic batch (multi-Region keys); the caller
+   * holds that keyring's locks (Keyring.locked).
+   */
+  in(other: Keyring): KeyringTransaction {
+    return new KeyringTransaction(other, this.elsewhere(other.store), this.elsewhere);
+  }
 
   putKey(key: KeyRecord): void {
     this.operations.push({ type: "put", key: KEY + key.keyId, value: JSON.stringify(key) });

@@ -16,13 +16,25 @@ export class LockedBatches {
 
   constructor(private readonly kv: KvStore) {}
 
-  async run<T>(lockNames: readonly string[], fn: (operations: KvOperation[]) => Promise<T>, commit?: Commit): Promise<T> {
+  async run<T>(lockNames: readonly string[], fn: (operations: KvOperation[], elsewhere: (kv: KvStore) => KvOperation[]) => Promise<T>, commit?: Commit): Promise<T> {
     return this.#lock.run(lockNames, async () => {
       const operations: KvOperation[] = [];
-      const result = await fn(operations);
-      const qualified = this.kv.qualify(operations);
+      // Writes to other scopes of the same root store, committed in the same batch.
+      const others: Array<[KvStore, KvOperation[]]> = [];
+      const elsewhere = (kv: KvStore) => {
+        const staged: KvOperation[] = [];
+        others.push([kv, staged]);
+        return staged;
+      };
+      const result = await fn(operations, elsewhere);
+      const qualified = [...this.kv.qualify(operations), ...others.flatMap(([kv, staged]) => kv.qualify(staged))];
       await (commit ? commit(qualified) : this.kv.root.batch(qualified));
       return result;
     });
+  }
+
+  /** Runs fn holding the named locks, committing nothing (a change staged elsewhere needs these too). */
+  locked<T>(lockNames: readonly string[], fn: () => Promise<T>): Promise<T> {
+    return this.#lock.run(lockNames, fn);
   }
 }

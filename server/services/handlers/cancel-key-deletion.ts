@@ -6,8 +6,8 @@ import { updateKey } from "../update-key.js";
 /** CancelKeyDeletion: a key pending deletion comes back Disabled, as in AWS, so nobody is surprised by it working again. */
 export const cancelKeyDeletion: KmsHandlers["cancelKeyDeletion"] = async (req, ctx) => {
   const { arn } = await updateKey(keyScope(ctx), req.keyId, (key, keyArn, tx) => {
-    requireState(key, keyArn, ["PendingDeletion"]);
-    tx.unschedule({ dueAt: key.deletionDate!, keyId: key.keyId, job: "delete" });
+    requireState(key, keyArn, ["PendingDeletion", "PendingReplicaDeletion"]);
+    if (key.deletionDate !== undefined) tx.unschedule({ dueAt: key.deletionDate, keyId: key.keyId, job: "delete" });
     const { deletionDate: _deletionDate, pendingWindowInDays: _window, ...rest } = key;
     return { ...rest, keyState: "Disabled" };
   });

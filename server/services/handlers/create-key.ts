@@ -13,6 +13,7 @@ import type { KmsHandlers } from "../handler-types.js";
 import { toKeyMetadata } from "../key-metadata.js";
 import { checkPolicyLockout } from "../lockout-check.js";
 import { generateKeyMaterial } from "../key-material.js";
+import { multiRegionConfiguration, newMultiRegionKeyId } from "../multi-region/multi-region-keys.js";
 import { checkPolicyDocument } from "../policy-document.js";
 import { enumName } from "../proto-enum.js";
 
@@ -31,13 +32,12 @@ export const createKey: KmsHandlers["createKey"] = async (req, ctx) => {
   const keyUsage = KeyUsage[usage];
   const origin = enumName(OriginType, req.origin === OriginType.UNSPECIFIED ? OriginType.AWS_KMS : req.origin, "origin");
   if (origin !== "AWS_KMS") throw new KmsError("UnsupportedOperationException", `origin ${origin} is not supported yet; this server creates AWS_KMS keys`);
-  if (req.multiRegion) throw new KmsError("UnsupportedOperationException", "multi-region keys are not supported yet");
   checkDescription(req.description);
   const tags = req.tags.map((t) => ({ key: t.tagKey, value: t.tagValue }));
   checkTags(tags);
   const policy = req.policy === "" ? defaultKeyPolicy(region.partition, accountId) : checkPolicyDocument(req.policy, "key", requireServices(ctx).policies);
 
-  const keyId = randomUUID();
+  const keyId = req.multiRegion ? newMultiRegionKeyId() : randomUUID();
   // As in AWS, only a policy the caller supplies is checked; the default policy trusts the account.
   if (req.policy !== "") await checkPolicyLockout(ctx, policy, keyArn(region, accountId, keyId), accountId, req.bypassPolicyLockoutSafetyCheck);
   const keyMaterialId = randomBytes(32).toString("hex");
@@ -54,7 +54,8 @@ export const createKey: KmsHandlers["createKey"] = async (req, ctx) => {
     origin,
     keyManager: "CUSTOMER",
     keyState: "Enabled",
-    multiRegion: false,
+    multiRegion: req.multiRegion,
+    ...(req.multiRegion ? { multiRegionType: "PRIMARY" as const } : {}),
     currentVersion: 1,
     currentKeyMaterialId: keyMaterialId,
     policy,
@@ -69,5 +70,5 @@ export const createKey: KmsHandlers["createKey"] = async (req, ctx) => {
   } finally {
     material.fill(0);
   }
-  return { keyMetadata: toKeyMetadata(region, key) };
+  return { keyMetadata: toKeyMetadata(region, key, req.multiRegion ? multiRegionConfiguration(key, [{ region, key }]) : undefined) };
 };

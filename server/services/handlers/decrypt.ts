@@ -2,7 +2,8 @@ import { EncryptionAlgorithmSpec } from "../../../gen/kms/v1/types_pb.js";
 import { keyScope } from "../../context.js";
 import { limits } from "../../domain/limits.js";
 import { checkByteLength, checkEncryptionContext, refuseRecipient, stopIfDryRun } from "../../domain/validation.js";
-import { decryptAsymmetric, namedAsymmetricKey } from "../asymmetric-encryption.js";
+import { ignoresCiphertext } from "../../domain/dry-run.js";
+import { decryptAsymmetric, dryRunWithoutCiphertext, namedAsymmetricKey } from "../asymmetric-encryption.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { checkSymmetricAlgorithm, decryptBlob } from "../symmetric-keys.js";
 
@@ -14,6 +15,7 @@ export const decrypt: KmsHandlers["decrypt"] = async (req, ctx) => {
   const scope = keyScope(ctx);
   checkEncryptionContext("encryption_context", req.encryptionContext);
   refuseRecipient(req.recipient);
+  if (ignoresCiphertext(req)) return dryRunWithoutCiphertext(scope, req.keyId, "key_id", "Decrypt");
   const asymmetric = await namedAsymmetricKey(scope, req.keyId, "key_id", "Decrypt");
   if (asymmetric) {
     checkByteLength("ciphertext_blob", req.ciphertextBlob, limits.ciphertextBlobBytes);

@@ -3,7 +3,8 @@ import { keyScope } from "../../context.js";
 import { limits } from "../../domain/limits.js";
 import { checkByteLength, checkEncryptionContext, stopIfDryRun } from "../../domain/validation.js";
 import { validationError } from "../../errors/kms-error.js";
-import { decryptAsymmetric, encryptAsymmetric, isAsymmetricEncryptionKey, namedAsymmetricKey } from "../asymmetric-encryption.js";
+import { ignoresCiphertext } from "../../domain/dry-run.js";
+import { decryptAsymmetric, dryRunWithoutCiphertext, encryptAsymmetric, isAsymmetricEncryptionKey, namedAsymmetricKey } from "../asymmetric-encryption.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { resolveKeyForUsage } from "../key-use.js";
 import { checkSymmetricAlgorithm, decryptBlob, encryptWithCurrentVersion } from "../symmetric-keys.js";
@@ -22,6 +23,7 @@ export const reEncrypt: KmsHandlers["reEncrypt"] = async (req, ctx) => {
   const destination = await resolveKeyForUsage(scope, req.destinationKeyId, "ENCRYPT_DECRYPT", "ReEncrypt", "destination_key_id");
   const asymmetricDestination = isAsymmetricEncryptionKey(destination.key);
   if (!asymmetricDestination) checkSymmetricAlgorithm(req.destinationEncryptionAlgorithm, destination.arn, "destination_encryption_algorithm");
+  if (ignoresCiphertext(req)) return dryRunWithoutCiphertext(scope, req.sourceKeyId, "source_key_id", "ReEncrypt");
   const source = await decryptSource(req, scope);
   try {
     stopIfDryRun(req.dryRun);

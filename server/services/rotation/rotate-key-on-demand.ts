@@ -1,9 +1,11 @@
-import { keyScope, now } from "../../context.js";
+import { keyScope, now, requireServices } from "../../context.js";
 import { requireUsableForCrypto } from "../../domain/key-state-rules.js";
 import { KmsError } from "../../errors/kms-error.js";
 import type { KmsHandlers } from "../handler-types.js";
+import { withKeyLocks } from "../multi-region/multi-region-keys.js";
+import { resolveKeyByIdOrArn } from "../resolve-key.js";
 import { updateKey } from "../update-key.js";
-import { MAX_ON_DEMAND_ROTATIONS, requireRotatable, rotateKey } from "./key-rotation.js";
+import { MAX_ON_DEMAND_ROTATIONS, replicaKeyrings, requireRotatable, rotateKey } from "./key-rotation.js";
 
 /**
  * RotateKeyOnDemand: a new version at once, at most 10 per key (LimitExceededException). The
@@ -12,12 +14,17 @@ import { MAX_ON_DEMAND_ROTATIONS, requireRotatable, rotateKey } from "./key-rota
  */
 export const rotateKeyOnDemand: KmsHandlers["rotateKeyOnDemand"] = async (req, ctx) => {
   const at = now(ctx);
-  const { arn } = await updateKey(keyScope(ctx), req.keyId, (key, keyArn, tx) => {
-    requireRotatable(key, keyArn);
-    requireUsableForCrypto(key, keyArn);
-    const done = key.onDemandRotations ?? 0;
-    if (done >= MAX_ON_DEMAND_ROTATIONS) throw new KmsError("LimitExceededException", `${keyArn} has had its ${MAX_ON_DEMAND_ROTATIONS} on-demand rotations`);
-    return { ...rotateKey(tx, key, at, "ON_DEMAND"), onDemandRotations: done + 1 };
-  });
+  const scope = keyScope(ctx);
+  const { key } = await resolveKeyByIdOrArn(scope, req.keyId);
+  const replicas = await replicaKeyrings(requireServices(ctx).regions, key);
+  const { arn } = await withKeyLocks(replicas, key.keyId, () =>
+    updateKey(scope, req.keyId, async (current, keyArn, tx) => {
+      requireRotatable(current, keyArn);
+      requireUsableForCrypto(current, keyArn);
+      const done = current.onDemandRotations ?? 0;
+      if (done >= MAX_ON_DEMAND_ROTATIONS) throw new KmsError("LimitExceededException", `${keyArn} has had its ${MAX_ON_DEMAND_ROTATIONS} on-demand rotations`);
+      return { ...(await rotateKey(tx, current, at, "ON_DEMAND", replicas)), onDemandRotations: done + 1 };
+    }),
+  );
   return { keyId: arn };
 };

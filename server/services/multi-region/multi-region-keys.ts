@@ -1,0 +1,47 @@
+import { randomBytes } from "node:crypto";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { MultiRegionKeyType, type MultiRegionConfigurationSchema } from "../../../gen/kms/v1/types_pb.js";
+import type { KeyRecord } from "../../domain/key-record.js";
+import { keyArn, type Region } from "../../domain/region.js";
+import type { Keyring } from "../../store/keyring.js";
+
+/** A multi-Region key's id: "mrk-" and 32 hex digits, the same in every region it is in. */
+export function newMultiRegionKeyId(): string {
+  return `mrk-${randomBytes(16).toString("hex")}`;
+}
+
+/** One region's copy of a multi-Region key. */
+export interface RegionalCopy {
+  readonly region: Region;
+  readonly key: KeyRecord;
+}
+
+/**
+ * Every region's copy of a multi-Region key, in region order. Each record says only whether it
+ * is the primary or a replica; the set is read from the regions (a handful), so there is no list
+ * of replicas to keep consistent across regions.
+ */
+export async function copiesOf(regions: ReadonlyMap<string, Region>, key: KeyRecord): Promise<RegionalCopy[]> {
+  const copies: RegionalCopy[] = [];
+  for (const region of regions.values()) {
+    const copy = await region.keyring.getKey(key.keyId);
+    if (copy && copy.multiRegion && copy.accountId === key.accountId) copies.push({ region, key: copy });
+  }
+  return copies;
+}
+
+/** Runs fn holding the key's lock in each of these keyrings (changes to a multi-Region key span regions). */
+export function withKeyLocks<T>(keyrings: readonly Keyring[], keyId: string, fn: () => Promise<T>): Promise<T> {
+  return keyrings.reduceRight<() => Promise<T>>((inner, keyring) => () => keyring.locked([`key:${keyId}`], inner), fn)();
+}
+
+/** DescribeKey's MultiRegionConfiguration, from the copies of the key. */
+export function multiRegionConfiguration(key: KeyRecord, copies: readonly RegionalCopy[]): MessageInitShape<typeof MultiRegionConfigurationSchema> {
+  const describe = (c: RegionalCopy) => ({ arn: keyArn(c.region, c.key.accountId, c.key.keyId), region: c.region.name });
+  const primary = copies.find((c) => c.key.multiRegionType === "PRIMARY");
+  return {
+    multiRegionKeyType: key.multiRegionType === "PRIMARY" ? MultiRegionKeyType.PRIMARY : MultiRegionKeyType.REPLICA,
+    ...(primary ? { primaryKey: describe(primary) } : {}),
+    replicaKeys: copies.filter((c) => c.key.multiRegionType === "REPLICA").map(describe),
+  };
+}

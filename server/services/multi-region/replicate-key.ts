@@ -1,0 +1,61 @@
+import { keyScope, now, requireServices } from "../../context.js";
+import { defaultKeyPolicy } from "../../domain/default-key-policy.js";
+import type { KeyRecord } from "../../domain/key-record.js";
+import { requireState } from "../../domain/key-state-rules.js";
+import { keyArn } from "../../domain/region.js";
+import { checkTags } from "../../domain/tags.js";
+import { checkDescription } from "../../domain/validation.js";
+import { KmsError, validationError } from "../../errors/kms-error.js";
+import type { KmsHandlers } from "../handler-types.js";
+import { toKeyMetadata } from "../key-metadata.js";
+import { checkPolicyLockout } from "../lockout-check.js";
+import { checkPolicyDocument } from "../policy-document.js";
+import { loadKey } from "../resolve-key.js";
+import { parseKeyIdOrArn } from "../../domain/key-identifier.js";
+import { copiesOf, multiRegionConfiguration, withKeyLocks } from "./multi-region-keys.js";
+
+/**
+ * ReplicateKey: a copy of a multi-Region primary key in another region of this server, with the
+ * same id and every version of the same material (wrapped again for that region), and its own
+ * policy, description and tags. Ciphertexts of either then decrypt with the other.
+ */
+export const replicateKey: KmsHandlers["replicateKey"] = async (req, ctx) => {
+  const scope = keyScope(ctx);
+  const services = requireServices(ctx);
+  const target = services.regions.get(req.replicaRegion);
+  if (!target) throw validationError(`replica_region must be a region of this server (${[...services.regions.keys()].join(", ")})`);
+  if (target.name === scope.region.name) throw validationError("replica_region must be another region than the primary key's");
+  checkDescription(req.description);
+  const tags = req.tags.map((t) => ({ key: t.tagKey, value: t.tagValue }));
+  checkTags(tags);
+  const id = parseKeyIdOrArn(req.keyId, scope.region, scope.accountId);
+  const replicaArn = keyArn(target, id.accountId, id.keyId);
+  const policy = req.policy === "" ? defaultKeyPolicy(target.partition, id.accountId) : checkPolicyDocument(req.policy, "key", services.policies);
+  if (req.policy !== "") await checkPolicyLockout(ctx, policy, replicaArn, id.accountId, req.bypassPolicyLockoutSafetyCheck);
+
+  const replica = await withKeyLocks([target.keyring], id.keyId, () =>
+    scope.region.keyring.transaction([`key:${id.keyId}`], scope.commit, async (tx) => {
+      const { key: primary, arn } = await loadKey(scope, id);
+      if (!primary.multiRegion || primary.multiRegionType !== "PRIMARY") {
+        throw new KmsError("UnsupportedOperationException", `${arn} is not a multi-Region primary key; only a primary key can be replicated`);
+      }
+      requireState(primary, arn, ["Enabled", "Disabled"]);
+      if (await target.keyring.getKey(primary.keyId)) throw new KmsError("AlreadyExistsException", `${replicaArn} already exists`);
+      const there = tx.in(target.keyring);
+      for (const version of await scope.region.keyring.listVersions(primary.keyId)) {
+        const open = (await scope.region.keyring.openKeyVersion(primary.keyId, version.version))!;
+        there.putKeyVersion(primary.keyId, version.version, open.material, version.keyMaterialId, version.createdAt, version.rotationType);
+      }
+      const { rotation: _rotation, onDemandRotations: _count, deletionDate: _date, pendingWindowInDays: _window, ...shared } = primary;
+      const copy: KeyRecord = { ...shared, region: target.name, creationDate: now(ctx), description: req.description, policy, tags, multiRegionType: "REPLICA", keyState: primary.keyState };
+      there.putKey(copy);
+      return copy;
+    }),
+  );
+  const copies = await copiesOf(services.regions, replica);
+  return {
+    replicaKeyMetadata: toKeyMetadata(target, replica, multiRegionConfiguration(replica, copies)),
+    replicaPolicy: policy,
+    replicaTags: tags.map((t) => ({ tagKey: t.key, tagValue: t.value })),
+  };
+};

@@ -1,0 +1,38 @@
+import { keyScope, requireServices } from "../../context.js";
+import { parseKeyIdOrArn } from "../../domain/key-identifier.js";
+import { requireState } from "../../domain/key-state-rules.js";
+import { KmsError, validationError } from "../../errors/kms-error.js";
+import type { KmsHandlers } from "../handler-types.js";
+import { loadKey } from "../resolve-key.js";
+import { withKeyLocks } from "./multi-region-keys.js";
+
+/**
+ * UpdatePrimaryRegion: the replica in primary_region becomes the primary and this region's
+ * primary a replica, in one atomic change. Automatic rotation moves with the primary role.
+ */
+export const updatePrimaryRegion: KmsHandlers["updatePrimaryRegion"] = async (req, ctx) => {
+  const scope = keyScope(ctx);
+  const services = requireServices(ctx);
+  const target = services.regions.get(req.primaryRegion);
+  if (!target) throw validationError(`primary_region must be a region of this server (${[...services.regions.keys()].join(", ")})`);
+  if (target.name === scope.region.name) throw validationError("primary_region is already this key's region");
+  const id = parseKeyIdOrArn(req.keyId, scope.region, scope.accountId);
+  await withKeyLocks([target.keyring], id.keyId, () =>
+    scope.region.keyring.transaction([`key:${id.keyId}`], scope.commit, async (tx) => {
+      const { key: primary, arn } = await loadKey(scope, id);
+      if (!primary.multiRegion || primary.multiRegionType !== "PRIMARY") throw new KmsError("UnsupportedOperationException", `${arn} is not a multi-Region primary key`);
+      requireState(primary, arn, ["Enabled", "Disabled"]);
+      const replica = await target.keyring.getKey(primary.keyId);
+      if (!replica || replica.accountId !== primary.accountId) throw new KmsError("NotFoundException", `${arn} has no replica in ${target.name}`);
+      requireState(replica, arn.replace(`:${scope.region.name}:`, `:${target.name}:`), ["Enabled", "Disabled"]);
+      const { rotation, onDemandRotations, ...demoted } = primary;
+      tx.putKey({ ...demoted, multiRegionType: "REPLICA" });
+      if (rotation?.enabled && rotation.nextRotationDate !== undefined) {
+        tx.unschedule({ dueAt: rotation.nextRotationDate, keyId: primary.keyId, job: "rotate" });
+        tx.in(target.keyring).schedule({ dueAt: rotation.nextRotationDate, keyId: primary.keyId, job: "rotate" });
+      }
+      tx.in(target.keyring).putKey({ ...replica, multiRegionType: "PRIMARY", ...(rotation ? { rotation } : {}), ...(onDemandRotations !== undefined ? { onDemandRotations } : {}) });
+    }),
+  );
+  return {};
+};

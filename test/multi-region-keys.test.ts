@@ -1,0 +1,113 @@
+import { randomBytes } from "node:crypto";
+import test from "ava";
+import { KeyState, MultiRegionKeyType } from "../gen/kms/v1/types_pb.js";
+import { allClients, connectGrpc, failureOf, type KmsClient } from "./support/clients.js";
+import { login, startTestServer, type TestServer } from "./support/server.js";
+
+const DAY = 86_400_000;
+let now = Date.parse("2027-02-01T00:00:00Z");
+let server: TestServer;
+test.before(async () => {
+  server = await startTestServer({ clock: () => now });
+});
+test.after.always(async () => {
+  await server?.destroy();
+});
+
+/** Clients for each region, with a session made at the server's current (simulated) time. */
+async function regions(kind = connectGrpc): Promise<{ east: KmsClient; west: KmsClient }> {
+  const token = await login(server.url, server.admin.access_key_id, server.admin.secret_access_key);
+  return { east: kind.connect({ url: server.url, token }, "us-east-1"), west: kind.connect({ url: server.url, token }, "eu-west-1") };
+}
+
+for (const kind of allClients) {
+  test.serial(`${kind.name}: a multi-Region key replicated to another region decrypts there what was encrypted here, and back`, async (t) => {
+    const { east, west } = await regions(kind);
+    const created = (await east.createKey({ multiRegion: true, description: "primary", tags: [{ tagKey: "home", tagValue: "east" }] })).keyMetadata!;
+    t.regex(created.keyId, /^mrk-[0-9a-f]{32}$/);
+    t.true(created.multiRegion);
+    t.is(created.multiRegionConfiguration?.multiRegionKeyType, MultiRegionKeyType.PRIMARY);
+    const replicated = await east.replicateKey({ keyId: created.keyId, replicaRegion: "eu-west-1", description: "replica", tags: [{ tagKey: "home", tagValue: "west" }] });
+    const replica = replicated.replicaKeyMetadata!;
+    t.is(replica.keyId, created.keyId);
+    t.is(replica.arn, created.arn.replace(":us-east-1:", ":eu-west-1:"));
+    t.is(replica.description, "replica");
+    t.is(replica.multiRegionConfiguration?.multiRegionKeyType, MultiRegionKeyType.REPLICA);
+    t.is(replica.multiRegionConfiguration?.primaryKey?.region, "us-east-1");
+    t.deepEqual(replicated.replicaTags.map((x) => x.tagValue), ["west"]);
+    t.regex(replicated.replicaPolicy, /"Version"/);
+
+    const described = (await east.describeKey({ keyId: created.keyId })).keyMetadata!;
+    t.deepEqual(described.multiRegionConfiguration?.replicaKeys.map((r) => r.region), ["eu-west-1"]);
+    t.is(described.description, "primary");
+    t.deepEqual((await west.listResourceTags({ keyId: created.keyId })).tags.map((x) => x.tagValue), ["west"]);
+
+    const plaintext = randomBytes(64);
+    const fromEast = await east.encrypt({ keyId: created.keyId, plaintext, encryptionContext: { crossing: "yes" } });
+    t.deepEqual(Buffer.from((await west.decrypt({ ciphertextBlob: fromEast.ciphertextBlob, encryptionContext: { crossing: "yes" } })).plaintext), plaintext);
+    const fromWest = await west.encrypt({ keyId: created.keyId, plaintext });
+    t.deepEqual(Buffer.from((await east.decrypt({ ciphertextBlob: fromWest.ciphertextBlob })).plaintext), plaintext);
+  });
+}
+
+test.serial("a normal key's ciphertext means nothing in another region; replicas cannot be replicated; one replica per region", async (t) => {
+  const { east, west } = await regions();
+  const normal = (await east.createKey({})).keyMetadata!.keyId;
+  const blob = (await east.encrypt({ keyId: normal, plaintext: new Uint8Array([1]) })).ciphertextBlob;
+  t.is((await failureOf(west.decrypt({ ciphertextBlob: blob }))).exception, "InvalidCiphertextException");
+  t.is((await failureOf(east.replicateKey({ keyId: normal, replicaRegion: "eu-west-1" }))).exception, "UnsupportedOperationException");
+
+  const mrk = (await east.createKey({ multiRegion: true })).keyMetadata!.keyId;
+  await east.replicateKey({ keyId: mrk, replicaRegion: "eu-west-1" });
+  t.is((await failureOf(east.replicateKey({ keyId: mrk, replicaRegion: "eu-west-1" }))).exception, "AlreadyExistsException");
+  t.is((await failureOf(west.replicateKey({ keyId: mrk, replicaRegion: "us-east-1" }))).exception, "UnsupportedOperationException");
+  t.is((await failureOf(east.replicateKey({ keyId: mrk, replicaRegion: "ap-south-9" }))).exception, "ValidationException");
+  t.is((await failureOf(east.replicateKey({ keyId: mrk, replicaRegion: "us-east-1" }))).exception, "ValidationException");
+  t.is((await failureOf(west.enableKeyRotation({ keyId: mrk }))).exception, "UnsupportedOperationException");
+});
+
+test.serial("rotating the primary gives the replica the same new material; UpdatePrimaryRegion swaps the roles", async (t) => {
+  const { east, west } = await regions();
+  const keyId = (await east.createKey({ multiRegion: true })).keyMetadata!.keyId;
+  await east.replicateKey({ keyId, replicaRegion: "eu-west-1" });
+  await east.rotateKeyOnDemand({ keyId });
+  const eastMaterial = (await east.describeKey({ keyId })).keyMetadata!.currentKeyMaterialId;
+  t.is((await west.describeKey({ keyId })).keyMetadata!.currentKeyMaterialId, eastMaterial);
+  const blob = (await west.encrypt({ keyId, plaintext: new Uint8Array([7]) })).ciphertextBlob;
+  t.deepEqual([...(await east.decrypt({ ciphertextBlob: blob })).plaintext], [7]);
+
+  await east.enableKeyRotation({ keyId, rotationPeriodInDays: 90 });
+  await east.updatePrimaryRegion({ keyId, primaryRegion: "eu-west-1" });
+  t.is((await west.describeKey({ keyId })).keyMetadata!.multiRegionConfiguration?.multiRegionKeyType, MultiRegionKeyType.PRIMARY);
+  t.is((await east.describeKey({ keyId })).keyMetadata!.multiRegionConfiguration?.primaryKey?.region, "eu-west-1");
+  t.true((await west.getKeyRotationStatus({ keyId })).keyRotationEnabled);
+  t.is((await failureOf(east.rotateKeyOnDemand({ keyId }))).exception, "UnsupportedOperationException");
+  // The automatic rotation now runs from the new primary and reaches the old one.
+  now += 91 * DAY;
+  t.is((await server.runScheduledWork()).rotated, 1);
+  const after = await regions();
+  const rotated = (await after.west.describeKey({ keyId })).keyMetadata!.currentKeyMaterialId;
+  t.not(rotated, eastMaterial);
+  t.is((await after.east.describeKey({ keyId })).keyMetadata!.currentKeyMaterialId, rotated);
+});
+
+test.serial("a primary scheduled for deletion waits for its replicas (PendingReplicaDeletion), then its own window runs", async (t) => {
+  let { east, west } = await regions();
+  const keyId = (await east.createKey({ multiRegion: true })).keyMetadata!.keyId;
+  await east.replicateKey({ keyId, replicaRegion: "eu-west-1" });
+  const primary = await east.scheduleKeyDeletion({ keyId, pendingWindowInDays: 7 });
+  t.is(primary.keyState, KeyState.PENDING_REPLICA_DELETION);
+  t.is(primary.deletionDate, undefined);
+  await west.scheduleKeyDeletion({ keyId, pendingWindowInDays: 7 });
+  now += 8 * DAY;
+  t.is((await server.runScheduledWork()).deleted, 1, "the replica only");
+  ({ east, west } = await regions());
+  t.is((await failureOf(west.describeKey({ keyId }))).exception, "NotFoundException");
+  const waiting = (await east.describeKey({ keyId })).keyMetadata!;
+  t.is(waiting.keyState, KeyState.PENDING_DELETION);
+  t.is(Number(waiting.deletionDate!.seconds) * 1000, now + 7 * DAY);
+  now += 8 * DAY;
+  t.is((await server.runScheduledWork()).deleted, 1);
+  ({ east } = await regions());
+  t.is((await failureOf(east.describeKey({ keyId }))).exception, "NotFoundException");
+});
