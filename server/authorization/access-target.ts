@@ -45,6 +45,7 @@ export async function resolveAccessTarget(rule: Access, desc: DescMessage, messa
     }
     case KeyReference.CIPHERTEXT: {
       const named = rule.namedKeyField === "" ? "" : (fieldValue(desc, message, rule.namedKeyField) as string);
+      if (named === "" && rule.namedKeyField !== "" && ignoresCiphertext(message)) throw validationError(`${rule.namedKeyField} is required for a dry run with IGNORE_CIPHERTEXT`);
       if (named !== "") {
         const key = await resolveKey(scope, named, rule.namedKeyField);
         if (key.key.keySpec !== "SYMMETRIC_DEFAULT" || ignoresCiphertext(message)) return { resource: key.arn, key };

@@ -10,10 +10,10 @@ export const revokeGrant: KmsHandlers["revokeGrant"] = async (req, ctx) => {
   const scope = keyScope(ctx);
   if (!/^[0-9a-f]{64}$/.test(req.grantId)) throw new KmsError("InvalidGrantIdException", "grant_id is not a grant id");
   const { key, arn } = await resolveKeyByIdOrArn(scope, req.keyId);
-  stopIfDryRun(req.dryRun);
   await scope.region.keyring.transaction([`key:${key.keyId}`], auditCommit(ctx), async (tx) => {
     const grant = await scope.region.keyring.getGrant(key.keyId, req.grantId);
     if (!grant) throw new KmsError("NotFoundException", `grant ${req.grantId} of ${arn} does not exist`);
+    stopIfDryRun(req.dryRun);
     tx.deleteGrant(grant);
   });
   return {};
