@@ -39,6 +39,8 @@ export interface ServerServices {
   readonly audit: AuditLog;
   /** Every region of the server (multi-Region keys span them). */
   readonly regions: ReadonlyMap<string, Region>;
+  /** Keys derived from the root key for importing key material: sealing import tokens, fingerprinting material. */
+  readonly importKeys: { readonly token: Uint8Array; readonly fingerprint: Uint8Array };
 }
 export const servicesKey = createContextKey<ServerServices | undefined>(undefined, { description: "server services" });
 /** Keys the authorization interceptor resolved, by request field name, so handlers do not load them again. */

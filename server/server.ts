@@ -25,6 +25,7 @@ import { createRequestContextInterceptor } from "./interceptors/request-context.
 import { createLogger } from "./logger.js";
 import { PolicyCache } from "./policy/index.js";
 import { checkRootKey, loadOrCreateRootKey } from "./root-wrapping-key.js";
+import { deriveRootKey } from "./crypto/derived-root-key.js";
 import { auditService } from "./services/audit/audit-service.js";
 import { createHealthService, type HealthState } from "./services/health/health-service.js";
 import { identityService } from "./services/identity/identity-service.js";
@@ -77,7 +78,8 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
         { name, partition: config.partition, keyring: new Keyring(regionStores.scope(name), name, rootKey) },
       ]),
     );
-    const serverServices: ServerServices = { identities, partition: config.partition, managementAccountId: config.accountId, policies: new PolicyCache(), audit, regions };
+    const importKeys = { token: deriveRootKey(rootKey, "import-token"), fingerprint: deriveRootKey(rootKey, "imported-material-fingerprint") };
+    const serverServices: ServerServices = { identities, partition: config.partition, managementAccountId: config.accountId, policies: new PolicyCache(), audit, regions, importKeys };
 
     const tls = config.tls && {
       cert: await readFile(config.tls.certFile),

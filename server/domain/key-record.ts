@@ -40,6 +40,14 @@ export interface KeyRecord {
   readonly multiRegionType?: "PRIMARY" | "REPLICA";
   /** How many on-demand rotations the key has had (AWS allows 10). */
   readonly onDemandRotations?: number;
+  /** Imported (EXTERNAL) keys: whether the material expires, and when. */
+  readonly expirationModel?: "KEY_MATERIAL_EXPIRES" | "KEY_MATERIAL_DOES_NOT_EXPIRE";
+  readonly validTo?: number;
+  /**
+   * Imported keys: a keyed fingerprint of the first material imported (HMAC under a key derived
+   * from the root key), so a later import must bring the same material, even after deletion.
+   */
+  readonly importedMaterialFingerprint?: string;
 }
 
 /** One version of a key's material, wrapped under the root key (base64). */

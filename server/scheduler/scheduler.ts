@@ -6,6 +6,7 @@ import type { KeyRecord } from "../domain/key-record.js";
 import { keyArn, type Region } from "../domain/region.js";
 import type { KeyringTransaction, ScheduledWork } from "../store/keyring.js";
 import { copiesOf, withKeyLocks } from "../services/multi-region/multi-region-keys.js";
+import { deleteImportedMaterial } from "../services/import/imported-keys.js";
 import { DAY_MS, replicaKeyrings, rescheduleRotation, rotateKey } from "../services/rotation/key-rotation.js";
 
 /** How many due entries one pass takes from each region (the rest wait for the next pass). */
@@ -92,6 +93,12 @@ export class Scheduler {
         done.outcome = "deleted";
         return;
       }
+      if (work.job === "expire") {
+        // Imported material that expires is deleted at valid_to; the key waits in PendingImport.
+        tx.putKey(await deleteImportedMaterial(tx, key));
+        done.outcome = "expired";
+        return;
+      }
       const periodDays = key.rotation!.periodDays;
       if (key.keyState !== "Enabled") {
         // A key that is not Enabled is not rotated; it is looked at again a day later.
@@ -107,7 +114,7 @@ export class Scheduler {
       tx.putKey({ ...(await rotateKey(tx, key, now, "AUTOMATIC", replicas)), rotation: { enabled: true, periodDays, nextRotationDate } });
       done.outcome = "rotated";
     }));
-    if (done.outcome === "deleted") region.keyring.forgetMaterial(work.keyId);
+    if (done.outcome === "deleted" || done.outcome === "expired") region.keyring.forgetMaterial(work.keyId);
     if (done.outcome !== "dropped") this.logger.info({ region: region.name, keyId: work.keyId, job: work.job, outcome: done.outcome }, "scheduled work done");
     return done.outcome;
   }
@@ -126,18 +133,18 @@ export class Scheduler {
 }
 
 /** What a schedule entry came to. */
-type Outcome = "deleted" | "rotated" | "postponed" | "dropped";
+type Outcome = "deleted" | "rotated" | "expired" | "postponed" | "dropped";
 
 /** Whether the key still calls for this entry's work (a cancelled deletion or changed rotation does not). */
 function stillDue(key: KeyRecord, work: ScheduledWork): boolean {
   if (work.job === "delete") return key.keyState === "PendingDeletion" && key.deletionDate === work.dueAt;
   if (work.job === "rotate") return key.rotation?.enabled === true && key.rotation.nextRotationDate === work.dueAt;
-  return false;
+  return key.validTo === work.dueAt && key.currentVersion > 0;
 }
 
 /** The audit record of work the service did on its own (or of a stale entry it dropped). */
 function auditEntry(region: Region, work: ScheduledWork, done: { outcome: Outcome; key?: KeyRecord }, now: number): AuditEntry {
-  const rpc = work.job === "delete" ? "DeleteKey" : "RotateKey";
+  const rpc = { delete: "DeleteKey", rotate: "RotateKey", expire: "DeleteImportedKeyMaterial" }[work.job];
   return {
     time: new Date(now).toISOString(),
     requestId: "",
@@ -146,6 +153,6 @@ function auditEntry(region: Region, work: ScheduledWork, done: { outcome: Outcom
     rpc: `kms.v1.KeyManagementService/${rpc}`,
     access: done.key ? [{ action: `kms:${rpc}`, resource: keyArn(region, done.key.accountId, done.key.keyId), decidedBy: [] }] : [],
     decision: "none",
-    outcome: done.outcome === "deleted" || done.outcome === "rotated" ? "ok" : done.outcome,
+    outcome: done.outcome === "postponed" || done.outcome === "dropped" ? done.outcome : "ok",
   };
 }

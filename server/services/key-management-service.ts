@@ -9,6 +9,9 @@ import { createKey } from "./handlers/create-key.js";
 import { decrypt } from "./handlers/decrypt.js";
 import { deleteAlias } from "./handlers/delete-alias.js";
 import { describeKey } from "./handlers/describe-key.js";
+import { deleteImportedKeyMaterial } from "./import/delete-imported-key-material.js";
+import { getParametersForImport } from "./import/get-parameters-for-import.js";
+import { importKeyMaterial } from "./import/import-key-material.js";
 import { replicateKey } from "./multi-region/replicate-key.js";
 import { updatePrimaryRegion } from "./multi-region/update-primary-region.js";
 import { disableKeyRotation } from "./rotation/disable-key-rotation.js";
@@ -90,4 +93,7 @@ export const keyManagementService: Partial<KmsHandlers> = {
   listKeyRotations,
   replicateKey,
   updatePrimaryRegion,
+  getParametersForImport,
+  importKeyMaterial,
+  deleteImportedKeyMaterial,
 };

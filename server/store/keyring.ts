@@ -233,6 +233,10 @@ export class KeyringTransaction {
     if (grant.retiringPrincipal !== "") this.operations.push({ type: "del", key: `${RETIRABLE}${grant.retiringPrincipal}/${grant.keyId}/${grant.grantId}` });
   }
 
+  deleteKeyVersion(keyId: string, version: number): void {
+    this.operations.push({ type: "del", key: versionKey(keyId, version) });
+  }
+
   schedule(work: ScheduledWork): void {
     this.operations.push({ type: "put", key: scheduleKey(work), value: "" });
   }
@@ -247,7 +251,7 @@ export class KeyringTransaction {
    */
   async destroyKey(key: KeyRecord): Promise<void> {
     const { keyring } = this;
-    for (const version of await keyring.listVersions(key.keyId)) this.operations.push({ type: "del", key: versionKey(key.keyId, version.version) });
+    for (const version of await keyring.listVersions(key.keyId)) this.deleteKeyVersion(key.keyId, version.version);
     for (const aliasName of await keyring.listAliasNamesOfKey(key.keyId, undefined, 1000)) {
       this.deleteAlias({ accountId: key.accountId, aliasName, targetKeyId: key.keyId, creationDate: 0, lastUpdatedDate: 0 });
     }

@@ -12,6 +12,7 @@ import { KmsError, validationError } from "../../errors/kms-error.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { toKeyMetadata } from "../key-metadata.js";
 import { checkPolicyLockout } from "../lockout-check.js";
+import { isImportableKeySpec } from "../../crypto/import/importable-key-specs.js";
 import { generateKeyMaterial } from "../key-material.js";
 import { multiRegionConfiguration, newMultiRegionKeyId } from "../multi-region/multi-region-keys.js";
 import { checkPolicyDocument } from "../policy-document.js";
@@ -31,7 +32,10 @@ export const createKey: KmsHandlers["createKey"] = async (req, ctx) => {
   }
   const keyUsage = KeyUsage[usage];
   const origin = enumName(OriginType, req.origin === OriginType.UNSPECIFIED ? OriginType.AWS_KMS : req.origin, "origin");
-  if (origin !== "AWS_KMS") throw new KmsError("UnsupportedOperationException", `origin ${origin} is not supported yet; this server creates AWS_KMS keys`);
+  if (origin !== "AWS_KMS" && origin !== "EXTERNAL") throw new KmsError("UnsupportedOperationException", `origin ${origin} needs a custom key store, which this server does not have`);
+  const external = origin === "EXTERNAL";
+  if (external && !isImportableKeySpec(spec)) throw new KmsError("UnsupportedOperationException", `${keySpec} key material cannot be imported (AWS imports symmetric, HMAC, RSA and ECC keys)`);
+  if (external && req.multiRegion) throw new KmsError("UnsupportedOperationException", "multi-Region keys with imported material are not supported by this server");
   checkDescription(req.description);
   const tags = req.tags.map((t) => ({ key: t.tagKey, value: t.tagValue }));
   checkTags(tags);
@@ -40,8 +44,9 @@ export const createKey: KmsHandlers["createKey"] = async (req, ctx) => {
   const keyId = req.multiRegion ? newMultiRegionKeyId() : randomUUID();
   // As in AWS, only a policy the caller supplies is checked; the default policy trusts the account.
   if (req.policy !== "") await checkPolicyLockout(ctx, policy, keyArn(region, accountId, keyId), accountId, req.bypassPolicyLockoutSafetyCheck);
-  const keyMaterialId = randomBytes(32).toString("hex");
-  const { material, publicKey } = await generateKeyMaterial(spec);
+  // An EXTERNAL key waits in PendingImport for ImportKeyMaterial; it has no material yet.
+  const keyMaterialId = external ? "" : randomBytes(32).toString("hex");
+  const { material, publicKey } = external ? { material: undefined, publicKey: undefined } : await generateKeyMaterial(spec);
   const created = now(ctx);
   const key: KeyRecord = {
     keyId,
@@ -53,10 +58,10 @@ export const createKey: KmsHandlers["createKey"] = async (req, ctx) => {
     keyUsage,
     origin,
     keyManager: "CUSTOMER",
-    keyState: "Enabled",
+    keyState: external ? "PendingImport" : "Enabled",
     multiRegion: req.multiRegion,
     ...(req.multiRegion ? { multiRegionType: "PRIMARY" as const } : {}),
-    currentVersion: 1,
+    currentVersion: external ? 0 : 1,
     currentKeyMaterialId: keyMaterialId,
     policy,
     tags,
@@ -65,10 +70,10 @@ export const createKey: KmsHandlers["createKey"] = async (req, ctx) => {
   try {
     await region.keyring.transaction([`key:${keyId}`], auditCommit(ctx), async (tx) => {
       tx.putKey(key);
-      tx.putKeyVersion(keyId, 1, material, keyMaterialId, created);
+      if (material) tx.putKeyVersion(keyId, 1, material, keyMaterialId, created);
     });
   } finally {
-    material.fill(0);
+    material?.fill(0);
   }
   return { keyMetadata: toKeyMetadata(region, key, req.multiRegion ? multiRegionConfiguration(key, [{ region, key }]) : undefined) };
 };

@@ -1,0 +1,199 @@
+import { execFile } from "node:child_process";
+import { createDecipheriv, createHmac, createPublicKey, randomBytes, verify } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import test from "ava";
+import { AlgorithmSpec, ExpirationModelType, KeySpec, KeyState, KeyUsage, MacAlgorithmSpec, OriginType, SigningAlgorithmSpec, WrappingKeySpec } from "../gen/kms/v1/types_pb.js";
+import { parseCiphertextBlob } from "../server/crypto/ciphertext-blob.js";
+import { encodeEncryptionContext } from "../server/crypto/encryption-context.js";
+import { connectGrpc, failureOf, type KmsClient } from "./support/clients.js";
+import { login, startTestServer, type TestServer } from "./support/server.js";
+
+const run = promisify(execFile);
+const DAY = 86_400_000;
+let now = Date.parse("2027-04-01T00:00:00Z");
+let server: TestServer;
+let dir: string;
+test.before(async () => {
+  server = await startTestServer({ clock: () => now });
+  dir = await mkdtemp(join(tmpdir(), "kms-import-"));
+});
+test.after.always(async () => {
+  await server?.destroy();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function admin(): Promise<KmsClient> {
+  return connectGrpc.connect({ url: server.url, token: await login(server.url, server.admin.access_key_id, server.admin.secret_access_key) });
+}
+
+let files = 0;
+const file = (name: string) => join(dir, `${++files}-${name}`);
+
+/** Wraps material as AWS's documentation tells users to, with the openssl CLI and GetParametersForImport's public key. */
+async function wrapWithOpenssl(material: Buffer, publicKeyDer: Uint8Array, algorithm: AlgorithmSpec): Promise<Buffer> {
+  const pub = file("wrapping.der");
+  const pem = file("wrapping.pem");
+  await writeFile(pub, publicKeyDer);
+  await run("openssl", ["pkey", "-pubin", "-inform", "DER", "-in", pub, "-out", pem]);
+  const md = algorithm === AlgorithmSpec.RSAES_OAEP_SHA_1 || algorithm === AlgorithmSpec.RSA_AES_KEY_WRAP_SHA_1 ? "sha1" : "sha256";
+  const oaep = (input: string, output: string) =>
+    run("openssl", ["pkeyutl", "-encrypt", "-in", input, "-out", output, "-inkey", pem, "-pubin", "-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", `rsa_oaep_md:${md}`, "-pkeyopt", `rsa_mgf1_md:${md}`]);
+  const plain = file("material.bin");
+  await writeFile(plain, material);
+  if (algorithm === AlgorithmSpec.RSAES_OAEP_SHA_1 || algorithm === AlgorithmSpec.RSAES_OAEP_SHA_256) {
+    const out = file("encrypted.bin");
+    await oaep(plain, out);
+    return readFile(out);
+  }
+  const aes = file("aes.bin");
+  const wrappedAes = file("wrapped-aes.bin");
+  const wrappedMaterial = file("wrapped-material.bin");
+  await run("openssl", ["rand", "-out", aes, "32"]);
+  const aesHex = (await readFile(aes)).toString("hex");
+  await run("openssl", ["enc", "-id-aes256-wrap-pad", "-K", aesHex, "-iv", "A65959A6", "-in", plain, "-out", wrappedMaterial]);
+  await oaep(aes, wrappedAes);
+  return Buffer.concat([await readFile(wrappedAes), await readFile(wrappedMaterial)]);
+}
+
+/** A private key made by openssl, as PKCS#8 DER. */
+async function opensslPrivateKey(args: string[]): Promise<Buffer> {
+  const pem = file("private.pem");
+  const der = file("private.der");
+  await run("openssl", ["genpkey", ...args, "-out", pem]);
+  await run("openssl", ["pkcs8", "-topk8", "-nocrypt", "-in", pem, "-outform", "DER", "-out", der]);
+  return readFile(der);
+}
+
+async function importInto(kms: KmsClient, keyId: string, material: Buffer, algorithm: AlgorithmSpec, options: { validTo?: number } = {}) {
+  const params = await kms.getParametersForImport({ keyId, wrappingAlgorithm: algorithm, wrappingKeySpec: WrappingKeySpec.RSA_2048 });
+  const encryptedKeyMaterial = await wrapWithOpenssl(material, params.publicKey, algorithm);
+  return kms.importKeyMaterial({
+    keyId,
+    importToken: params.importToken,
+    encryptedKeyMaterial,
+    ...(options.validTo !== undefined
+      ? { expirationModel: ExpirationModelType.KEY_MATERIAL_EXPIRES, validTo: timestampFromMs(options.validTo) }
+      : { expirationModel: ExpirationModelType.KEY_MATERIAL_DOES_NOT_EXPIRE }),
+  });
+}
+
+test.serial("imported symmetric material encrypts, and its ciphertext opens outside with the same 32 bytes; delete and re-import", async (t) => {
+  const kms = await admin();
+  const created = (await kms.createKey({ origin: OriginType.EXTERNAL, description: "byok" })).keyMetadata!;
+  t.is(created.keyState, KeyState.PENDING_IMPORT);
+  t.is(created.origin, OriginType.EXTERNAL);
+  const keyId = created.keyId;
+  t.is((await failureOf(kms.encrypt({ keyId, plaintext: new Uint8Array([1]) }))).exception, "KMSInvalidStateException");
+
+  const params = await kms.getParametersForImport({ keyId, wrappingAlgorithm: AlgorithmSpec.RSAES_OAEP_SHA_256, wrappingKeySpec: WrappingKeySpec.RSA_2048 });
+  t.is(Number(params.parametersValidTo!.seconds) * 1000, now + DAY);
+  t.is(createPublicKey({ key: Buffer.from(params.publicKey), format: "der", type: "spki" }).asymmetricKeyDetails?.modulusLength, 2048);
+
+  const material = randomBytes(32);
+  const imported = await importInto(kms, keyId, material, AlgorithmSpec.RSAES_OAEP_SHA_256);
+  t.regex(imported.keyMaterialId, /^[0-9a-f]{64}$/);
+  const described = (await kms.describeKey({ keyId })).keyMetadata!;
+  t.is(described.keyState, KeyState.ENABLED);
+  t.is(described.expirationModel, ExpirationModelType.KEY_MATERIAL_DOES_NOT_EXPIRE);
+
+  // The ciphertext format is documented (docs/ciphertext-format.md): AES-256-GCM under the imported bytes.
+  const plaintext = Buffer.from("bring your own key");
+  const context = { owner: "me" };
+  const blob = (await kms.encrypt({ keyId, plaintext, encryptionContext: context })).ciphertextBlob;
+  const parsed = parseCiphertextBlob(blob);
+  const decipher = createDecipheriv("aes-256-gcm", material, parsed.iv);
+  decipher.setAAD(Buffer.concat([parsed.header, encodeEncryptionContext(context)]));
+  decipher.setAuthTag(parsed.tag);
+  t.deepEqual(Buffer.concat([decipher.update(parsed.ciphertext), decipher.final()]), plaintext);
+
+  t.is((await failureOf(importInto(kms, keyId, randomBytes(32), AlgorithmSpec.RSAES_OAEP_SHA_1))).exception, "IncorrectKeyMaterialException");
+  await kms.deleteImportedKeyMaterial({ keyId });
+  t.is((await kms.describeKey({ keyId })).keyMetadata!.keyState, KeyState.PENDING_IMPORT);
+  t.is((await failureOf(kms.decrypt({ ciphertextBlob: blob, encryptionContext: context }))).exception, "KMSInvalidStateException");
+  t.is((await failureOf(importInto(kms, keyId, randomBytes(32), AlgorithmSpec.RSAES_OAEP_SHA_256))).exception, "IncorrectKeyMaterialException");
+  t.is((await importInto(kms, keyId, material, AlgorithmSpec.RSA_AES_KEY_WRAP_SHA_1)).keyMaterialId, imported.keyMaterialId);
+  t.deepEqual(Buffer.from((await kms.decrypt({ ciphertextBlob: blob, encryptionContext: context })).plaintext), plaintext);
+});
+
+test.serial("material that expires is deleted at valid_to by the scheduler; the key waits in PendingImport", async (t) => {
+  let kms = await admin();
+  const keyId = (await kms.createKey({ origin: OriginType.EXTERNAL })).keyMetadata!.keyId;
+  await importInto(kms, keyId, randomBytes(32), AlgorithmSpec.RSAES_OAEP_SHA_256, { validTo: now + 2 * DAY });
+  const described = (await kms.describeKey({ keyId })).keyMetadata!;
+  t.is(described.expirationModel, ExpirationModelType.KEY_MATERIAL_EXPIRES);
+  t.is(Number(described.validTo!.seconds) * 1000, now + 2 * DAY);
+  now += DAY;
+  await server.runScheduledWork();
+  kms = await admin();
+  t.is((await kms.describeKey({ keyId })).keyMetadata!.keyState, KeyState.ENABLED);
+  now += 2 * DAY;
+  await server.runScheduledWork();
+  kms = await admin();
+  t.is((await kms.describeKey({ keyId })).keyMetadata!.keyState, KeyState.PENDING_IMPORT);
+  t.is((await failureOf(kms.encrypt({ keyId, plaintext: new Uint8Array([1]) }))).exception, "KMSInvalidStateException");
+});
+
+test.serial("RSA and EC private keys made by openssl import with RSA_AES_KEY_WRAP and sign; an HMAC key gives the known HMAC", async (t) => {
+  const kms = await admin();
+  for (const [spec, args, algorithm, hash] of [
+    [KeySpec.RSA_2048, ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"], SigningAlgorithmSpec.RSASSA_PKCS1_V1_5_SHA_256, "sha256"],
+    [KeySpec.ECC_NIST_P256, ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"], SigningAlgorithmSpec.ECDSA_SHA_256, "sha256"],
+  ] as const) {
+    const pkcs8 = await opensslPrivateKey([...args]);
+    const keyId = (await kms.createKey({ origin: OriginType.EXTERNAL, keySpec: spec, keyUsage: KeyUsage.SIGN_VERIFY })).keyMetadata!.keyId;
+    if (spec === KeySpec.RSA_2048) {
+      const refused = kms.getParametersForImport({ keyId, wrappingAlgorithm: AlgorithmSpec.RSAES_OAEP_SHA_256, wrappingKeySpec: WrappingKeySpec.RSA_2048 });
+      t.is((await failureOf(refused)).exception, "ValidationException", "an RSA private key is too large for OAEP alone");
+    }
+    await importInto(kms, keyId, pkcs8, AlgorithmSpec.RSA_AES_KEY_WRAP_SHA_256);
+    const { publicKey } = await kms.getPublicKey({ keyId });
+    const der = file("imported.der");
+    await writeFile(der, pkcs8);
+    const { stdout: publicPem } = await run("openssl", ["pkey", "-inform", "DER", "-in", der, "-pubout"]);
+    t.deepEqual(createPublicKey(publicPem).export({ format: "der", type: "spki" }), Buffer.from(publicKey), "GetPublicKey is the imported key's public half");
+    const message = Buffer.from("signed with my own key");
+    const { signature } = await kms.sign({ keyId, message, signingAlgorithm: algorithm });
+    t.true(verify(hash, message, createPublicKey({ key: Buffer.from(publicKey), format: "der", type: "spki" }), signature));
+  }
+  const hmacKey = randomBytes(32);
+  const macKey = (await kms.createKey({ origin: OriginType.EXTERNAL, keySpec: KeySpec.HMAC_256, keyUsage: KeyUsage.GENERATE_VERIFY_MAC })).keyMetadata!.keyId;
+  await importInto(kms, macKey, hmacKey, AlgorithmSpec.RSAES_OAEP_SHA_256);
+  const message = Buffer.from("known answer");
+  const { mac } = await kms.generateMac({ keyId: macKey, message, macAlgorithm: MacAlgorithmSpec.HMAC_SHA_256 });
+  t.deepEqual(Buffer.from(mac), createHmac("sha256", hmacKey).update(message).digest());
+});
+
+test.serial("import refusals: tokens (expired, of another key, garbage), material, algorithms, origins and expiry parameters", async (t) => {
+  let kms = await admin();
+  const keyId = (await kms.createKey({ origin: OriginType.EXTERNAL })).keyMetadata!.keyId;
+  const other = (await kms.createKey({ origin: OriginType.EXTERNAL })).keyMetadata!.keyId;
+  const params = await kms.getParametersForImport({ keyId, wrappingAlgorithm: AlgorithmSpec.RSAES_OAEP_SHA_256, wrappingKeySpec: WrappingKeySpec.RSA_3072 });
+  const good = await wrapWithOpenssl(randomBytes(32), params.publicKey, AlgorithmSpec.RSAES_OAEP_SHA_256);
+  const attempt = (id: string, importToken: Uint8Array, encryptedKeyMaterial: Uint8Array, extra: object = { expirationModel: ExpirationModelType.KEY_MATERIAL_DOES_NOT_EXPIRE }) =>
+    kms.importKeyMaterial({ keyId: id, importToken, encryptedKeyMaterial, ...extra });
+  t.is((await failureOf(attempt(other, params.importToken, good))).exception, "InvalidImportTokenException");
+  t.is((await failureOf(attempt(keyId, randomBytes(400), good))).exception, "InvalidImportTokenException");
+  const tampered = Buffer.from(params.importToken);
+  tampered[tampered.length - 1]! ^= 1;
+  t.is((await failureOf(attempt(keyId, tampered, good))).exception, "InvalidImportTokenException");
+  t.is((await failureOf(attempt(keyId, params.importToken, randomBytes(384)))).exception, "InvalidCiphertextException");
+  t.is((await failureOf(attempt(keyId, params.importToken, await wrapWithOpenssl(randomBytes(16), params.publicKey, AlgorithmSpec.RSAES_OAEP_SHA_256)))).exception, "ValidationException");
+  t.is((await failureOf(attempt(keyId, params.importToken, good, { expirationModel: ExpirationModelType.KEY_MATERIAL_EXPIRES }))).exception, "ValidationException");
+  t.is((await failureOf(attempt(keyId, params.importToken, good, { expirationModel: ExpirationModelType.KEY_MATERIAL_DOES_NOT_EXPIRE, validTo: timestampFromMs(now + DAY) }))).exception, "ValidationException");
+  t.is((await failureOf(attempt(keyId, params.importToken, good, { validTo: timestampFromMs(now + 400 * DAY) }))).exception, "ValidationException");
+  t.is((await kms.describeKey({ keyId })).keyMetadata!.keyState, KeyState.PENDING_IMPORT, "no refusal changed the key");
+
+  const generated = (await kms.createKey({})).keyMetadata!.keyId;
+  t.is((await failureOf(kms.getParametersForImport({ keyId: generated, wrappingAlgorithm: AlgorithmSpec.RSAES_OAEP_SHA_256, wrappingKeySpec: WrappingKeySpec.RSA_2048 }))).exception, "UnsupportedOperationException");
+  t.is((await failureOf(kms.getParametersForImport({ keyId, wrappingAlgorithm: AlgorithmSpec.RSAES_PKCS1_V1_5, wrappingKeySpec: WrappingKeySpec.RSA_2048 }))).exception, "ValidationException");
+  t.is((await failureOf(kms.createKey({ origin: OriginType.EXTERNAL, keySpec: KeySpec.ML_DSA_44, keyUsage: KeyUsage.SIGN_VERIFY }))).exception, "UnsupportedOperationException");
+  t.is((await failureOf(kms.enableKeyRotation({ keyId }))).exception, "UnsupportedOperationException");
+
+  now += DAY + 1000;
+  kms = await admin();
+  t.is((await failureOf(attempt(keyId, params.importToken, good))).exception, "ExpiredImportTokenException");
+});
