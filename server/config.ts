@@ -27,6 +27,12 @@ export interface KmsConfig {
   readonly quotas: { readonly symmetricPerSecond: number; readonly asymmetricPerSecond: number; readonly controlPerSecond: number };
   /** How often the scheduler looks for due deletions and rotations. */
   readonly schedulerIntervalMs: number;
+  /**
+   * Principals that are integrated services (principal ARN, or role ARN for its sessions, to
+   * service name, e.g. "s3"): their calls carry kms:ViaService "<service>.<region>.amazonaws.com",
+   * which AWS managed keys require.
+   */
+  readonly servicePrincipals: ReadonlyMap<string, string>;
 }
 
 /** The defaults of a fresh installation: loopback only, data in ./data, two regions. */
@@ -77,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KmsConfig {
     grpcFastPath: env.KMS_GRPC_FAST_PATH !== "off",
     maxInFlight: positiveInt(env, "KMS_MAX_IN_FLIGHT", 1024, 1),
     schedulerIntervalMs: positiveInt(env, "KMS_SCHEDULER_INTERVAL_MS", 60_000, 1),
+    servicePrincipals: servicePrincipals(env.KMS_SERVICE_PRINCIPALS),
     quotas: {
       symmetricPerSecond: positiveInt(env, "KMS_QUOTA_SYMMETRIC", 10_000, 0),
       asymmetricPerSecond: positiveInt(env, "KMS_QUOTA_ASYMMETRIC", 1_000, 0),
@@ -92,4 +99,18 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min
   const value = Number(text);
   if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer of at least ${min}, got ${text}`);
   return value;
+}
+
+/** KMS_SERVICE_PRINCIPALS: a JSON object from principal ARN to service name ("s3", "ebs", ...). */
+function servicePrincipals(json: string | undefined): ReadonlyMap<string, string> {
+  if (json === undefined || json.trim() === "") return new Map();
+  const parsed = JSON.parse(json) as unknown;
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("KMS_SERVICE_PRINCIPALS must be a JSON object from principal ARN to service name");
+  const entries = Object.entries(parsed as Record<string, unknown>);
+  for (const [arn, service] of entries) {
+    if (!/^arn:[^:]+:iam::\d{12}:(user|role)\/.+$/.test(arn) || typeof service !== "string" || !/^[a-z0-9-]+$/.test(service)) {
+      throw new Error(`KMS_SERVICE_PRINCIPALS: ${JSON.stringify(arn)} must be a user or role ARN naming a service such as "s3"`);
+    }
+  }
+  return new Map(entries as Array<[string, string]>);
 }

@@ -9,6 +9,7 @@ import type { Commit } from "./store/locked-batches.js";
 import type { ConnectionFacts } from "./authorization/condition-context.js";
 import type { DecidedBy, PolicyCache } from "./policy/index.js";
 import type { ResolvedKey } from "./services/resolve-key.js";
+import { managedKeyFactory, type ManagedKeyFactory } from "./services/managed-keys.js";
 
 /** Per-request facts that interceptors fill in and the request log line reports. */
 export interface RequestContext {
@@ -37,6 +38,8 @@ export interface ServerServices {
   readonly policies: PolicyCache;
   /** The audit trail. */
   readonly audit: AuditLog;
+  /** Integrated services by principal ARN (config KMS_SERVICE_PRINCIPALS), for kms:ViaService. */
+  readonly servicePrincipals: ReadonlyMap<string, string>;
   /** Every region of the server (multi-Region keys span them). */
   readonly regions: ReadonlyMap<string, Region>;
   /** Keys derived from the root key for importing key material: sealing import tokens, fingerprinting material. */
@@ -85,12 +88,23 @@ export interface KeyScope {
   readonly resolved?: ReadonlyMap<string, ResolvedKey>;
   /** Commits a change together with the request's audit record. */
   readonly commit?: Commit;
+  /** Creates the account's AWS managed key when its reserved alias is first used. */
+  readonly managedKeys?: ManagedKeyFactory;
 }
 
 /** The request's region and the caller's account. */
 export function keyScope(ctx: HandlerContext): KeyScope {
   const commit = ctx.values.get(pendingAuditKey)?.commit;
-  return { region: requireRegion(ctx), accountId: requireCaller(ctx).accountId, resolved: ctx.values.get(resolvedKeysKey), ...(commit ? { commit } : {}) };
+  const region = requireRegion(ctx);
+  const accountId = requireCaller(ctx).accountId;
+  const services = ctx.values.get(servicesKey);
+  return {
+    region,
+    accountId,
+    resolved: ctx.values.get(resolvedKeysKey),
+    ...(commit ? { commit } : {}),
+    ...(services ? { managedKeys: managedKeyFactory({ region, accountId, audit: services.audit, clock: ctx.values.get(clockKey) }) } : {}),
+  };
 }
 
 /** The server's services; their absence is a wiring bug. */

@@ -79,7 +79,7 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
       ]),
     );
     const importKeys = { token: deriveRootKey(rootKey, "import-token"), fingerprint: deriveRootKey(rootKey, "imported-material-fingerprint") };
-    const serverServices: ServerServices = { identities, partition: config.partition, managementAccountId: config.accountId, policies: new PolicyCache(), audit, regions, importKeys };
+    const serverServices: ServerServices = { identities, partition: config.partition, managementAccountId: config.accountId, policies: new PolicyCache(), audit, regions, importKeys, servicePrincipals: config.servicePrincipals };
 
     const tls = config.tls && {
       cert: await readFile(config.tls.certFile),

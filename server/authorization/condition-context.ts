@@ -63,6 +63,8 @@ export function buildConditionContext(input: {
   requestAlias?: string;
   /** The key's aliases, for kms:ResourceAliases (supplied only when a policy asks for them). */
   resourceAliases?: readonly string[];
+  /** For a configured service principal: "<service>.<region>.amazonaws.com", for kms:ViaService. */
+  viaService?: string;
 }): Map<string, string | string[]> {
   const { caller, connection, request, requestDesc, key } = input;
   const c = new Map<string, string | string[]>();
@@ -79,6 +81,7 @@ export function buildConditionContext(input: {
   c.set("aws:requestedregion", input.region);
   c.set("kms:grantisforawsresource", "false");
   if (input.requestAlias !== undefined) c.set("kms:requestalias", input.requestAlias);
+  if (input.viaService !== undefined) c.set("kms:viaservice", input.viaService);
   if (input.resourceAliases !== undefined && input.resourceAliases.length > 0) c.set("kms:resourcealiases", [...input.resourceAliases]);
   if (key) {
     c.set("kms:keyspec", key.keySpec);

@@ -8,6 +8,7 @@ import { methodOptions } from "../method-options.js";
 import { authorize, describeDenial, type AccessRequest, type GrantRule } from "../policy/index.js";
 import type { GrantRecord } from "../domain/key-record.js";
 import { checkGrantTokens } from "../services/grants/grant-token.js";
+import { managedKeyFactory } from "../services/managed-keys.js";
 import type { ResolvedKey } from "../services/resolve-key.js";
 
 /**
@@ -34,7 +35,9 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
     if (Array.isArray(message.grantTokens)) checkGrantTokens(message.grantTokens as string[]);
     const now = req.contextValues.get(clockKey)();
     const policies = await loadCallerPolicies(services.identities, services.policies, caller);
-    const scope = region && { region, accountId: caller.accountId };
+    const scope = region && { region, accountId: caller.accountId, managedKeys: managedKeyFactory({ region, accountId: caller.accountId, audit: services.audit, clock: req.contextValues.get(clockKey) }) };
+    // A configured service principal calls "via" its service, as AWS services do for their users.
+    const service = services.servicePrincipals.get(caller.roleArn ?? caller.arn);
     const resolved = new Map<string, ResolvedKey>();
     const decisions: AccessDecision[] = [];
     for (const rule of rules) {
@@ -46,6 +49,7 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
         connection: req.contextValues.get(connectionKey),
         now,
         region: region?.name ?? "",
+        ...(service !== undefined && region ? { viaService: `${service}.${region.name}.amazonaws.com` } : {}),
         requestDesc: req.method.input,
         request: message,
         ...(target.key ? { key: target.key.key } : {}),

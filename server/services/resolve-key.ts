@@ -16,7 +16,12 @@ export async function resolveKey(scope: KeyScope, identifier: string, field = "k
   if (resolved) return resolved;
   const id = parseKeyIdentifier(identifier, scope.region, scope.accountId, field);
   if (id.kind === "key") return loadKey(scope, id);
-  const alias = await scope.region.keyring.getAlias(id.accountId, id.aliasName);
+  let alias = await scope.region.keyring.getAlias(id.accountId, id.aliasName);
+  // The first use of alias/aws/<service> in the caller's own account creates that AWS managed key.
+  if (!alias && scope.managedKeys && id.accountId === scope.accountId) {
+    await scope.managedKeys(id.aliasName);
+    alias = await scope.region.keyring.getAlias(id.accountId, id.aliasName);
+  }
   if (!alias) throw new KmsError("NotFoundException", `Alias ${aliasArn(scope.region, id.accountId, id.aliasName)} is not found.`);
   return loadKey(scope, { accountId: id.accountId, keyId: alias.targetKeyId });
 }

@@ -1,6 +1,7 @@
 import type { KeyScope } from "../context.js";
 import { parseKeyIdOrArn } from "../domain/key-identifier.js";
 import type { KeyRecord } from "../domain/key-record.js";
+import { KmsError } from "../errors/kms-error.js";
 import type { KeyringTransaction } from "../store/keyring.js";
 import { loadKey } from "./resolve-key.js";
 
@@ -17,6 +18,8 @@ export async function updateKey(
   const id = parseKeyIdOrArn(identifier, scope.region, scope.accountId);
   return scope.region.keyring.transaction([`key:${id.keyId}`], scope.commit, async (tx) => {
     const { key, arn } = await loadKey(scope, id);
+    // An AWS managed key's policy, state, rotation and life belong to the service.
+    if (key.keyManager === "AWS") throw new KmsError("UnsupportedOperationException", `${arn} is an AWS managed key; it cannot be changed`);
     const updated = await change(key, arn, tx);
     tx.putKey(updated);
     return { key: updated, arn };
