@@ -13,7 +13,7 @@ async function session(server: TestServer, kind: ClientKind) {
     plaintext: [...dec.plaintext],
     wrongContext: await failureOf(kms.decrypt({ ciphertextBlob: enc.ciphertextBlob })),
     unknownKey: await failureOf(kms.describeKey({ keyId: "alias/none" })),
-    unimplemented: (await failureOf(kms.getKeyLastUsage({ keyId }))).exception,
+    badSpec: (await failureOf(kms.createKey({ keySpec: 999 }))).exception,
     anonymous: (await failureOf(kind.connect({ url: server.url }).listKeys({}))).exception,
   };
 }

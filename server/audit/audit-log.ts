@@ -77,7 +77,7 @@ export class AuditLog {
         { type: "put", key: HEAD, value: JSON.stringify({ seq: last.seq, hash: last.hash }) },
       ]);
       try {
-        await this.kv.root.batch([...group.flatMap((q) => q.operations), ...own]);
+        await this.kv.root.batch(lastWriteWins([...group.flatMap((q) => q.operations), ...own]));
         this.#durableHead = { seq: last.seq, hash: last.hash };
         for (const q of group) q.resolve(q.record);
       } catch (error) {
@@ -137,4 +137,17 @@ function matches(record: AuditRecord, filter: AuditFilter): boolean {
   if (filter.principal !== undefined && record.principal !== filter.principal) return false;
   if (filter.resource !== undefined && !record.access.some((a) => a.resource === filter.resource)) return false;
   return true;
+}
+
+/**
+ * One operation per key, the last one: a group of requests that all touch one key (its
+ * last-usage record) writes it once, as the batch would leave it anyway.
+ */
+function lastWriteWins(operations: readonly KvOperation[]): KvOperation[] {
+  const byKey = new Map<string, KvOperation>();
+  for (const op of operations) {
+    byKey.delete(op.key);
+    byKey.set(op.key, op);
+  }
+  return [...byKey.values()];
 }

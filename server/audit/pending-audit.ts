@@ -24,11 +24,11 @@ export class PendingAudit {
     this.#written = true;
   };
 
-  /** Writes the record when the request ends, unless a change already wrote it. */
-  async finish(outcome: string, reason?: string): Promise<void> {
+  /** Writes the record when the request ends, unless a change already wrote it, with any (root-qualified) bookkeeping writes. */
+  async finish(outcome: string, reason?: string, operations: readonly KvOperation[] = []): Promise<void> {
     if (this.#written) return;
     this.#written = true;
-    await this.log.append(this.describe(outcome, reason));
+    await this.log.append(this.describe(outcome, reason), operations);
   }
 }
 

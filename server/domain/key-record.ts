@@ -88,3 +88,13 @@ export interface GrantRecord {
   };
   readonly creationDate: number;
 }
+
+/** A key's last cryptographic use in a region, for GetKeyLastUsage. */
+export interface KeyLastUsageRecord {
+  readonly keyId: string;
+  /** The AWS operation name, e.g. "Decrypt". */
+  readonly operation: string;
+  readonly timestamp: number;
+  /** The request id, which also names the request's audit record. */
+  readonly requestId: string;
+}

@@ -1,9 +1,9 @@
-import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import { ConnectError, type ContextValues, type Interceptor } from "@connectrpc/connect";
 import { ErrorDetailSchema } from "../../gen/kms/v1/error_pb.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { AuditEntry } from "../audit/audit-record.js";
 import { PendingAudit } from "../audit/pending-audit.js";
-import { accessDecisionsKey, callerKey, clockKey, connectionKey, loginPrincipalKey, pendingAuditKey, regionKey, requestContextKey } from "../context.js";
+import { accessDecisionsKey, callerKey, clockKey, connectionKey, loginPrincipalKey, pendingAuditKey, regionKey, requestContextKey, resolvedKeysKey } from "../context.js";
 import { KmsError } from "../errors/kms-error.js";
 
 const CONTEXT_FIELDS = ["encryptionContext", "sourceEncryptionContext", "destinationEncryptionContext"];
@@ -43,7 +43,7 @@ export function createAuditInterceptor(audit: AuditLog, unaudited: ReadonlySet<s
     req.contextValues.set(pendingAuditKey, pending);
     try {
       const res = await next(req);
-      await pending.finish("ok");
+      await pending.finish("ok", undefined, lastUsageWrites(req.method.name, req.contextValues));
       return res;
     } catch (e) {
       const exception = exceptionName(e);
@@ -51,6 +51,19 @@ export function createAuditInterceptor(audit: AuditLog, unaudited: ReadonlySet<s
       throw e;
     }
   };
+}
+
+/** The cryptographic operations GetKeyLastUsage reports, as AWS tracks them. */
+const TRACKED = new Set(["Decrypt", "DeriveSharedSecret", "Encrypt", "GenerateDataKey", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GenerateDataKeyWithoutPlaintext", "GenerateMac", "ReEncrypt", "Sign", "Verify", "VerifyMac"]);
+
+/** A successful cryptographic call records its use of each key it resolved, in its own audit batch. */
+function lastUsageWrites(operation: string, values: ContextValues) {
+  const region = values.get(regionKey);
+  if (!TRACKED.has(operation) || !region) return [];
+  const timestamp = values.get(clockKey)();
+  const requestId = values.get(requestContextKey)?.requestId ?? "";
+  const keyIds = new Set([...values.get(resolvedKeysKey).values()].map((k) => k.key.keyId));
+  return [...keyIds].map((keyId) => region.keyring.lastUsageWrite({ keyId, operation, timestamp, requestId }));
 }
 
 function exceptionName(e: unknown): string {

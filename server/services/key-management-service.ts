@@ -9,6 +9,7 @@ import { createKey } from "./handlers/create-key.js";
 import { decrypt } from "./handlers/decrypt.js";
 import { deleteAlias } from "./handlers/delete-alias.js";
 import { describeKey } from "./handlers/describe-key.js";
+import { getKeyLastUsage } from "./handlers/get-key-last-usage.js";
 import { deleteImportedKeyMaterial } from "./import/delete-imported-key-material.js";
 import { getParametersForImport } from "./import/get-parameters-for-import.js";
 import { importKeyMaterial } from "./import/import-key-material.js";
@@ -96,4 +97,5 @@ export const keyManagementService: Partial<KmsHandlers> = {
   getParametersForImport,
   importKeyMaterial,
   deleteImportedKeyMaterial,
+  getKeyLastUsage,
 };

@@ -1,6 +1,6 @@
 import { unwrapKeyMaterial, wrapKeyMaterial } from "../crypto/key-wrapping.js";
 import type { SymmetricKeyVersion } from "../crypto/symmetric-encryption.js";
-import type { AliasRecord, GrantRecord, KeyRecord, KeyVersionRecord } from "../domain/key-record.js";
+import type { AliasRecord, GrantRecord, KeyLastUsageRecord, KeyRecord, KeyVersionRecord } from "../domain/key-record.js";
 import { prefixEnd, type KvOperation, type KvStore } from "./kv-store.js";
 import { parseRecord } from "./parsed-records.js";
 import { LockedBatches, type Commit } from "./locked-batches.js";
@@ -14,6 +14,7 @@ import { LockedBatches, type Commit } from "./locked-batches.js";
 //   g/<keyId>/<grantId>            GrantRecord
 //   rg/<retiringPrincipal>/<keyId>/<grantId>   index of grants by retiring principal
 //   s/<dueAt:13>/<keyId>/<job>     scheduled work (deletion, rotation, expiry), in due order
+//   lu/<keyId>                     KeyLastUsageRecord: the key's last cryptographic use
 const KEY = "k/";
 const VERSION = "v/";
 const ACCOUNT_KEY = "ak/";
@@ -22,6 +23,7 @@ const KEY_ALIAS = "ka/";
 const GRANT = "g/";
 const RETIRABLE = "rg/";
 const SCHEDULE = "s/";
+const LAST_USAGE = "lu/";
 
 /** Work the scheduler does on a key at a time. */
 export type ScheduledJob = "delete" | "rotate" | "expire";
@@ -132,6 +134,15 @@ export class Keyring {
       const [dueAt, keyId, job] = key.slice(SCHEDULE.length).split("/") as [string, string, ScheduledJob];
       return { dueAt: Number(dueAt), keyId, job };
     });
+  }
+
+  async getLastUsage(keyId: string): Promise<KeyLastUsageRecord | undefined> {
+    return parse<KeyLastUsageRecord>(await this.kv.get(LAST_USAGE + keyId));
+  }
+
+  /** The root-qualified write that records a use of a key; it rides in the request's audit batch. */
+  lastUsageWrite(usage: KeyLastUsageRecord): KvOperation {
+    return this.kv.qualify([{ type: "put", key: LAST_USAGE + usage.keyId, value: JSON.stringify(usage) }])[0]!;
   }
 
   /** Drops a key's unwrapped material from memory (its versions were destroyed). */
@@ -258,6 +269,7 @@ export class KeyringTransaction {
     for (const grant of await keyring.listGrants(key.keyId)) this.deleteGrant(grant);
     this.operations.push({ type: "del", key: KEY + key.keyId });
     this.operations.push({ type: "del", key: `${ACCOUNT_KEY}${key.accountId}/${key.keyId}` });
+    this.operations.push({ type: "del", key: LAST_USAGE + key.keyId });
   }
 
   deleteAlias(alias: AliasRecord): void {
