@@ -1,5 +1,6 @@
 import http2 from "node:http2";
 import test from "ava";
+import { KeySpec } from "../gen/kms/v1/types_pb.js";
 import { connectGrpc, connectJson, failureOf, grpcJs, type ClientKind } from "./support/clients.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 
@@ -13,7 +14,7 @@ async function session(server: TestServer, kind: ClientKind) {
     plaintext: [...dec.plaintext],
     wrongContext: await failureOf(kms.decrypt({ ciphertextBlob: enc.ciphertextBlob })),
     unknownKey: await failureOf(kms.describeKey({ keyId: "alias/none" })),
-    badSpec: (await failureOf(kms.createKey({ keySpec: 999 }))).exception,
+    badSpec: (await failureOf(kms.createKey({ keySpec: 999 as KeySpec }))).exception,
     anonymous: (await failureOf(kind.connect({ url: server.url }).listKeys({}))).exception,
   };
 }
