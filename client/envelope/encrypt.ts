@@ -1,0 +1,139 @@
+import { randomBytes } from "node:crypto";
+import { ByteSourceReader, type ByteSource } from "./byte-source.js";
+import { MAX_CHUNK_INDEX, sealChunk } from "./chunk.js";
+import type { DataKeyCache } from "./data-key-cache.js";
+import { encodeEncryptionContext, type EncryptionContext } from "./encryption-context.js";
+import { EnvelopeError } from "./errors.js";
+import { DEFAULT_CHUNK_SIZE, encodeHeaderBody, MAX_CHUNK_SIZE, MAX_ENCRYPTED_DATA_KEYS, MESSAGE_ID_BYTES, MIN_CHUNK_SIZE } from "./header.js";
+import { deriveMessageKeys, headerTag, zero } from "./key-schedule.js";
+import { generateDataKey, type DataKeyMaterials, type WrappingKey } from "./kms.js";
+
+export interface EncryptOptions {
+  /**
+   * The KMS keys that can open the message, at least one and at most 16. The first generates the
+   * data key (GenerateDataKey); each other wraps the same data key (Encrypt). Any one of them
+   * suffices to decrypt, so each may be in its own region, reached by its own client.
+   */
+  readonly keys: readonly WrappingKey[];
+  /** Pairs bound to the message and to every KMS call; stored in clear in the header. */
+  readonly encryptionContext?: EncryptionContext;
+  /** Plaintext bytes per chunk, 1 KiB to 16 MiB; 64 KiB by default. */
+  readonly chunkSize?: number;
+  /** Reuse data keys across messages within the cache's limits. */
+  readonly dataKeyCache?: DataKeyCache;
+  /**
+   * The exact plaintext length, when known ahead. A stream uses the data key cache only if it is
+   * given (the byte limit cannot be honoured otherwise); the source must then yield exactly this
+   * many bytes. encrypt() sets it.
+   */
+  readonly plaintextLength?: number;
+}
+
+/**
+ * Encrypts a stream into an envelope message, as a stream of byte pieces that concatenate to the
+ * message: the header, then each chunk's frame (as three pieces: prefix, ciphertext, tag). Memory
+ * stays bounded by about one chunk and one source piece, whatever the input size.
+ * Options are checked at once; KMS is called when the output is first read.
+ */
+export function encryptStream(source: ByteSource, options: EncryptOptions): AsyncIterable<Uint8Array> {
+  const plan = checkOptions(options);
+  const reader = new ByteSourceReader(source);
+  return encryptChunks(reader, plan);
+}
+
+/** Encrypts a buffer into one envelope message. */
+export async function encrypt(data: Uint8Array, options: Omit<EncryptOptions, "plaintextLength">): Promise<Uint8Array> {
+  if (!(data instanceof Uint8Array)) throw new EnvelopeError("InvalidArgument", "the data must be a Uint8Array");
+  const parts: Uint8Array[] = [];
+  for await (const part of encryptStream([data], { ...options, plaintextLength: data.length })) parts.push(part);
+  return Buffer.concat(parts);
+}
+
+interface Plan {
+  readonly keys: readonly WrappingKey[];
+  readonly encryptionContext: EncryptionContext;
+  readonly encodedContext: Buffer;
+  readonly chunkSize: number;
+  readonly cache: DataKeyCache | undefined;
+  readonly plaintextLength: number | undefined;
+}
+
+function checkOptions(options: EncryptOptions): Plan {
+  const keys = options?.keys;
+  if (!Array.isArray(keys) || keys.length < 1 || keys.length > MAX_ENCRYPTED_DATA_KEYS) {
+    throw new EnvelopeError("InvalidArgument", `give 1 to ${MAX_ENCRYPTED_DATA_KEYS} wrapping keys`);
+  }
+  for (const key of keys) {
+    if (typeof key?.keyId !== "string" || key.keyId === "" || typeof key.client !== "object" || key.client === null) {
+      throw new EnvelopeError("InvalidArgument", "each wrapping key needs a keyId and a client");
+    }
+  }
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  if (!Number.isInteger(chunkSize) || chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) {
+    throw new EnvelopeError("InvalidArgument", `chunkSize must be an integer from ${MIN_CHUNK_SIZE} to ${MAX_CHUNK_SIZE}`);
+  }
+  const { plaintextLength } = options;
+  if (plaintextLength !== undefined && (!Number.isSafeInteger(plaintextLength) || plaintextLength < 0)) {
+    throw new EnvelopeError("InvalidArgument", "plaintextLength must be a non-negative integer");
+  }
+  const encryptionContext = { ...(options.encryptionContext ?? {}) };
+  const encodedContext = encodeEncryptionContext(encryptionContext);
+  return { keys: [...keys], encryptionContext, encodedContext, chunkSize, cache: options.dataKeyCache, plaintextLength };
+}
+
+async function* encryptChunks(reader: ByteSourceReader, plan: Plan): AsyncGenerator<Uint8Array, void, undefined> {
+  let chunkKey: Buffer | undefined;
+  let pending: Buffer | undefined;
+  try {
+    const materials = await dataKeyFor(plan);
+    const messageId = randomBytes(MESSAGE_ID_BYTES);
+    const keys = deriveMessageKeys(materials.dataKey, messageId);
+    zero(materials.dataKey);
+    chunkKey = keys.chunkKey;
+    const body = encodeHeaderBody({ messageId, encryptionContext: plan.encryptionContext, encryptedDataKeys: materials.encryptedDataKeys, chunkSize: plan.chunkSize, commitment: keys.commitment });
+    const header = Buffer.concat([body, headerTag(keys.headerKey, body)]);
+    zero(keys.headerKey);
+    yield header;
+
+    // A chunk is sealed only once a byte beyond it has arrived (or the source has ended), because
+    // its kind (more or final) is authenticated with it. Until then it is held in `pending`, a
+    // copy: the source may reuse its buffers once asked for more.
+    pending = Buffer.allocUnsafe(plan.chunkSize);
+    let filled = 0;
+    let index = 0;
+    let total = 0;
+    for (;;) {
+      if (filled === plan.chunkSize) {
+        if (await reader.atEnd()) break;
+        if (index === MAX_CHUNK_INDEX) throw new EnvelopeError("InvalidArgument", "the plaintext is too long for this chunk size (2^32 chunks)");
+        yield* sealChunk(chunkKey, messageId, index++, false, pending);
+        filled = 0;
+      }
+      const piece = await reader.next(plan.chunkSize - filled);
+      if (piece === undefined) break;
+      pending.set(piece, filled);
+      filled += piece.length;
+      total += piece.length;
+      checkLength(plan, total, false);
+    }
+    checkLength(plan, total, true);
+    yield* sealChunk(chunkKey, messageId, index, true, pending.subarray(0, filled));
+  } finally {
+    zero(chunkKey, pending);
+    await reader.close();
+  }
+}
+
+async function dataKeyFor(plan: Plan): Promise<DataKeyMaterials> {
+  const generate = () => generateDataKey(plan.keys, plan.encryptionContext);
+  if (plan.cache === undefined || plan.plaintextLength === undefined) return generate();
+  return plan.cache.materialsFor(plan.keys, plan.encodedContext, plan.plaintextLength, generate);
+}
+
+function checkLength(plan: Plan, total: number, ended: boolean): void {
+  const declared = plan.plaintextLength;
+  if (declared === undefined) return;
+  if (total > declared || (ended && total !== declared)) {
+    throw new EnvelopeError("InvalidArgument", `the source gave ${ended ? total : `more than ${declared}`} bytes, not the declared plaintextLength ${declared}`);
+  }
+}
