@@ -33,6 +33,8 @@ export interface KmsConfig {
    * which AWS managed keys require.
    */
   readonly servicePrincipals: ReadonlyMap<string, string>;
+  /** Browser origins allowed by CORS, exactly as browsers send them ("https://app.example.com"); empty: CORS off. */
+  readonly corsOrigins: readonly string[];
 }
 
 /** The defaults of a fresh installation: loopback only, data in ./data, two regions. */
@@ -84,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KmsConfig {
     maxInFlight: positiveInt(env, "KMS_MAX_IN_FLIGHT", 1024, 1),
     schedulerIntervalMs: positiveInt(env, "KMS_SCHEDULER_INTERVAL_MS", 60_000, 1),
     servicePrincipals: servicePrincipals(env.KMS_SERVICE_PRINCIPALS),
+    corsOrigins: corsOrigins(env.KMS_CORS_ORIGINS),
     quotas: {
       symmetricPerSecond: positiveInt(env, "KMS_QUOTA_SYMMETRIC", 10_000, 0),
       asymmetricPerSecond: positiveInt(env, "KMS_QUOTA_ASYMMETRIC", 1_000, 0),
@@ -113,4 +116,21 @@ function servicePrincipals(json: string | undefined): ReadonlyMap<string, string
     }
   }
   return new Map(entries as Array<[string, string]>);
+}
+
+/** KMS_CORS_ORIGINS: comma-separated exact origins (scheme, host, port if not the default); no wildcard. */
+function corsOrigins(list: string | undefined): readonly string[] {
+  const origins = (list ?? "").split(",").map((o) => o.trim()).filter((o) => o !== "");
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || origin.includes("*") || (parsed.protocol !== "http:" && parsed.protocol !== "https:") || parsed.origin !== origin) {
+      throw new Error(`KMS_CORS_ORIGINS: ${JSON.stringify(origin)} is not an exact origin like https://app.example.com (no path, no trailing slash, no wildcard)`);
+    }
+  }
+  return [...new Set(origins)];
 }

@@ -5,6 +5,9 @@ import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
+import { ServerReflection } from "../gen/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ServerReflectionV1Alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
+import { file_kms_v1_error } from "../gen/kms/v1/error_pb.js";
 import { AuditService } from "../gen/kms/v1/audit_service_pb.js";
 import { IdentityService } from "../gen/kms/v1/identity_service_pb.js";
 import { KeyManagementService } from "../gen/kms/v1/key_management_service_pb.js";
@@ -27,7 +30,9 @@ import { PolicyCache } from "./policy/index.js";
 import { checkRootKey, loadOrCreateRootKey } from "./root-wrapping-key.js";
 import { deriveRootKey } from "./crypto/derived-root-key.js";
 import { auditService } from "./services/audit/audit-service.js";
-import { createHealthService, type HealthState } from "./services/health/health-service.js";
+import { createHealthService, HealthState } from "./services/health/health-service.js";
+import { ReflectionIndex } from "./services/reflection/reflection-index.js";
+import { createReflectionService, createReflectionServiceV1Alpha } from "./services/reflection/reflection-service.js";
 import { identityService } from "./services/identity/identity-service.js";
 import { keyManagementService } from "./services/key-management-service.js";
 import { Keyring } from "./store/keyring.js";
@@ -35,6 +40,8 @@ import { CachingKvStore } from "./store/caching-store.js";
 import { LevelRootStore } from "./store/level-store.js";
 import { connectionFacts } from "./transport/connection-facts.js";
 import { createHttpListener, type NodeHandlerFn } from "./transport/http-listener.js";
+import { createHealthzHandler } from "./transport/healthz.js";
+import { createCors } from "./transport/cors.js";
 import { createGrpcFastPath } from "./grpc/grpc-fast-path.js";
 import { createUnaryInvoker, unaryRoutes } from "./grpc/unary-invoker.js";
 import { loadCertificatePrincipals } from "./identity/certificate-principals.js";
@@ -69,7 +76,7 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
     await checkRootKey(store.scope("meta"), rootKey);
     const identities = new IdentityStore(store.scope("identity"), rootKey);
     const audit = await AuditLog.open(store.scope("audit"));
-    const health: HealthState = { serving: true };
+    const health = new HealthState();
     await bootstrapIdentities(identities, { accountId: config.accountId, partition: config.partition, dataDir: config.dataDir, now: clock() }, logger);
     const regionStores = store.scope("regions");
     const regions = new Map<string, Region>(
@@ -87,18 +94,23 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
       ...(config.tls.clientCaFile ? { clientCa: await readFile(config.tls.clientCaFile) } : {}),
     };
     const certificatePrincipals = config.tls?.clientPrincipalsFile ? await loadCertificatePrincipals(config.tls.clientPrincipalsFile) : new Map<string, string>();
+    const served = [KeyManagementService, IdentityService, AuditService, Health, ServerReflection, ServerReflectionV1Alpha];
+    // Reflection describes every served service, and the error detail every failure carries.
+    const reflection = { index: new ReflectionIndex(served, [file_kms_v1_error]), onDrain: (listener: () => void) => health.onDrain(listener) };
     const services = [
       { service: KeyManagementService, impl: keyManagementService },
       { service: IdentityService, impl: identityService },
       { service: AuditService, impl: auditService },
-      { service: Health, impl: createHealthService(health, [KeyManagementService.typeName, IdentityService.typeName, AuditService.typeName]) },
+      { service: Health, impl: createHealthService(health, served.map((s) => s.typeName)) },
+      { service: ServerReflection, impl: createReflectionService(reflection) },
+      { service: ServerReflectionV1Alpha, impl: createReflectionServiceV1Alpha(reflection) },
     ] as const;
     // The order is the order of the chain: every transport and service passes all of it.
     const interceptors = [
       createRequestContextInterceptor(logger),
       createErrorMappingInterceptor(),
       createInFlightLimitInterceptor(config.maxInFlight),
-      createAuditInterceptor(audit, new Set([Health.typeName])),
+      createAuditInterceptor(audit, new Set([Health.typeName, ServerReflection.typeName, ServerReflectionV1Alpha.typeName])),
       createAuthenticationInterceptor(identities, config.partition, certificatePrincipals),
       createRegionInterceptor(regions, config.regions[0]!, new Set([KeyManagementService.typeName])),
       createQuotaInterceptor(config.quotas, KeyManagementService.typeName),
@@ -112,10 +124,14 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
       },
       interceptors,
       contextValues: contextValuesFor,
+      // Paths that are no RPC: GET /healthz for load balancers, 404 for the rest.
+      fallback: createHealthzHandler(() => health.serving),
     });
     // Unary gRPC over HTTP/2 takes the fast path; gRPC-web, Connect and the rest go to connect-node.
     const fastPath = config.grpcFastPath ? createGrpcFastPath(unaryRoutes(services), createUnaryInvoker(interceptors), contextValuesFor) : undefined;
+    const cors = createCors(config.corsOrigins);
     const handler: NodeHandlerFn = (req, res) => {
+      if (cors?.(req, res)) return;
       if (fastPath && req.httpVersionMajor === 2 && fastPath(req as Http2ServerRequest, res as Http2ServerResponse)) return;
       connectHandler(req, res);
     };
@@ -133,7 +149,8 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
       port: address.port,
       runScheduledWork: () => scheduler.runDue(),
       async close() {
-        health.serving = false;
+        // First: Health says NOT_SERVING (Watch streams hear it and end), /healthz answers 503.
+        health.drain();
         await scheduler.stop();
         await listener.close();
         await level.close();

@@ -29,13 +29,13 @@ export interface HttpListener {
  * sniffer routes each connection by its first bytes. With TLS, ALPN does the same job.
  */
 export function createHttpListener(handler: NodeHandlerFn, tls?: TlsOptions): HttpListener {
-  let inFlight = 0;
+  const inFlight = new Set<Parameters<NodeHandlerFn>[1]>();
   let drained: (() => void) | undefined;
   const counted: NodeHandlerFn = (req, res) => {
-    inFlight++;
+    inFlight.add(res);
     res.once("close", () => {
-      inFlight--;
-      if (inFlight === 0) drained?.();
+      inFlight.delete(res);
+      if (inFlight.size === 0) drained?.();
     });
     handler(req, res);
   };
@@ -77,14 +77,32 @@ export function createHttpListener(handler: NodeHandlerFn, tls?: TlsOptions): Ht
       const closed = new Promise<void>((resolve) => outer.close(() => resolve()));
       for (const session of sessions) session.close();
       http1?.closeIdleConnections();
-      if (inFlight > 0) {
-        await Promise.race([new Promise<void>((resolve) => (drained = resolve)), delay(graceMs)]);
+      if (inFlight.size > 0) {
+        const done = new Promise<void>((resolve) => (drained = resolve));
+        for (const deadline = Date.now() + graceMs; inFlight.size > 0 && Date.now() < deadline; ) {
+          for (const res of inFlight) endAnsweredStream(res);
+          await Promise.race([done, delay(Math.min(25, deadline - Date.now()))]);
+        }
       }
       for (const session of sessions) session.destroy();
       for (const socket of sockets) socket.destroy();
       await closed;
     },
   };
+}
+
+/**
+ * An HTTP/2 stream whose response is complete (END_STREAM sent) while the client keeps its side
+ * open, as a bidirectional stream's client may (the reflection stream a tool leaves open), is
+ * closed with RST_STREAM NO_ERROR, as RFC 9113 (8.1) allows, so that draining does not wait on
+ * it for the whole grace period.
+ */
+function endAnsweredStream(res: Parameters<NodeHandlerFn>[1]): void {
+  if (!("stream" in res)) return;
+  const stream = res.stream;
+  if (stream.closed || stream.destroyed) return;
+  const state = stream.state;
+  if (state.localClose === 1 && state.remoteClose !== 1) stream.close(http2.constants.NGHTTP2_NO_ERROR);
 }
 
 function delay(ms: number): Promise<void> {
