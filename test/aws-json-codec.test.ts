@@ -382,7 +382,7 @@ test("errorBody answers as AWS does, and the SDK raises the named exception", as
   t.is(errorStatus("MissingAuthenticationTokenException"), 403);
   t.is(errorStatus("InvalidSignatureException"), 400);
   t.is(errorStatus("UnknownOperationException"), 400);
-  t.is(new AwsProtocolError("ThrottlingException", "slow down").httpStatus, 400);
+  t.is(errorStatus(new AwsProtocolError("ThrottlingException", "slow down").exception), 400);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ function grpcCodeName(code: Code): string {
   return Code[code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
 }
 
-test("the catalog has every exception named in the KMS reference, and the authentication ones", (t) => {
+test("the catalog has every exception named in the KMS reference, the authentication ones and the AWS endpoint's", (t) => {
   const expected = [
     "NotFoundException", "AlreadyExistsException", "DisabledException", "KMSInvalidStateException", "InvalidCiphertextException",
     "IncorrectKeyException", "InvalidKeyUsageException", "KMSInvalidSignatureException", "KMSInvalidMacException", "InvalidAliasNameException",
@@ -26,6 +26,8 @@ test("the catalog has every exception named in the KMS reference, and the authen
     "ThrottlingException", "ValidationException", "KMSInternalException",
     // Authentication, with the names AWS uses for the same failures.
     "MissingAuthenticationTokenException", "UnrecognizedClientException", "ExpiredTokenException",
+    // The AWS endpoint's framing and SigV4.
+    "SerializationException", "UnknownOperationException", "IncompleteSignatureException", "InvalidSignatureException",
   ];
   t.deepEqual(Object.keys(errorCatalog).sort(), [...expected].sort());
 });
