@@ -9,6 +9,7 @@ import type { Commit } from "./store/locked-batches.js";
 import type { ConnectionFacts } from "./authorization/condition-context.js";
 import type { DecidedBy, PolicyCache } from "./policy/index.js";
 import type { ResolvedKey } from "./services/resolve-key.js";
+import type { SigV4Request } from "./aws/sigv4-verify.js";
 import { managedKeyFactory, type ManagedKeyFactory } from "./services/managed-keys.js";
 
 /** Per-request facts that interceptors fill in and the request log line reports. */
@@ -19,7 +20,7 @@ export interface RequestContext {
 }
 
 /** Which server code carried a request: the gRPC fast path or connect-node (gRPC, gRPC-web, Connect). */
-export type TransportName = "grpc-fast-path" | "connect-node";
+export type TransportName = "grpc-fast-path" | "connect-node" | "aws-json";
 export const transportKey = createContextKey<TransportName>("connect-node", { description: "the transport" });
 
 /** Milliseconds since the epoch; injectable so tests can move time. */
@@ -63,6 +64,11 @@ export const loginPrincipalKey = createContextKey<string | undefined>(undefined,
 /** The audit record of the request, written with its changes or when it ends. */
 export const pendingAuditKey = createContextKey<PendingAudit | undefined>(undefined, { description: "the request's audit record" });
 /** Facts about the connection (source address, TLS), for policy conditions and the audit trail. */
+/**
+ * A request of the AWS endpoint, as received, for the authentication interceptor to verify its
+ * SigV4 signature (set only by that transport, never from anything a client sends).
+ */
+export const sigV4RequestKey = createContextKey<SigV4Request | undefined>(undefined, { description: "the SigV4-signed request" });
 export const connectionKey = createContextKey<ConnectionFacts>({ secureTransport: false }, { description: "connection facts" });
 export const clockKey = createContextKey<Clock>(() => Date.now(), { description: "clock" });
 

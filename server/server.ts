@@ -44,6 +44,7 @@ import { createHealthzHandler } from "./transport/healthz.js";
 import { createCors } from "./transport/cors.js";
 import { createGrpcFastPath } from "./grpc/grpc-fast-path.js";
 import { createUnaryInvoker, unaryRoutes } from "./grpc/unary-invoker.js";
+import { createAwsEndpoint } from "./aws/aws-endpoint.js";
 import { loadCertificatePrincipals } from "./identity/certificate-principals.js";
 import { Scheduler, type SchedulerPass } from "./scheduler/scheduler.js";
 
@@ -111,7 +112,7 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
       createErrorMappingInterceptor(),
       createInFlightLimitInterceptor(config.maxInFlight),
       createAuditInterceptor(audit, new Set([Health.typeName, ServerReflection.typeName, ServerReflectionV1Alpha.typeName])),
-      createAuthenticationInterceptor(identities, config.partition, certificatePrincipals),
+      createAuthenticationInterceptor(identities, config.partition, certificatePrincipals, (region) => regions.has(region)),
       createRegionInterceptor(regions, config.regions[0]!, new Set([KeyManagementService.typeName])),
       createQuotaInterceptor(config.quotas, KeyManagementService.typeName),
       createAuthorizationInterceptor(serverServices),
@@ -128,10 +129,15 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
       fallback: createHealthzHandler(() => health.serving),
     });
     // Unary gRPC over HTTP/2 takes the fast path; gRPC-web, Connect and the rest go to connect-node.
-    const fastPath = config.grpcFastPath ? createGrpcFastPath(unaryRoutes(services), createUnaryInvoker(interceptors), contextValuesFor) : undefined;
+    const routes = unaryRoutes(services);
+    const invoker = createUnaryInvoker(interceptors);
+    const fastPath = config.grpcFastPath ? createGrpcFastPath(routes, invoker, contextValuesFor) : undefined;
+    // The AWS JSON 1.1 endpoint, for AWS SDKs: the same chain and handlers, SigV4 instead of bearer tokens.
+    const awsEndpoint = createAwsEndpoint(routes, invoker, contextValuesFor);
     const cors = createCors(config.corsOrigins);
     const handler: NodeHandlerFn = (req, res) => {
       if (cors?.(req, res)) return;
+      if (awsEndpoint(req, res)) return;
       if (fastPath && req.httpVersionMajor === 2 && fastPath(req as Http2ServerRequest, res as Http2ServerResponse)) return;
       connectHandler(req, res);
     };

@@ -3,6 +3,7 @@ import type { UserRecord } from "./identity-records.js";
 import type { IdentityStore } from "./identity-store.js";
 import { principalArn } from "./principal-arn.js";
 import { hashesEqual, hashSecret, parseSessionToken } from "./secrets.js";
+import { verifySigV4, type SigV4Request } from "../aws/sigv4-verify.js";
 
 /** Why a token was refused; the message is safe to send to the caller. */
 export class AuthenticationError extends Error {
@@ -69,4 +70,24 @@ function userCaller(user: UserRecord, partition: string, sessionId: string): Cal
     tags: Object.fromEntries(user.tags.map((t) => [t.key, t.value])),
     sessionId,
   };
+}
+
+/**
+ * Resolves a SigV4-signed request (the AWS endpoint) to the user whose access key signed it. The
+ * signature is recomputed with the key's secret; an unknown or deactivated key, or a user that
+ * no longer exists, refuses the request.
+ */
+export async function authenticateSigV4(store: IdentityStore, request: SigV4Request, now: number, partition: string, isKnownRegion: (region: string) => boolean): Promise<Caller> {
+  const verified = await verifySigV4(request, {
+    now,
+    isKnownRegion,
+    secretFor: async (accessKeyId) => {
+      const key = await store.getAccessKey(accessKeyId);
+      return key && key.status === "Active" ? { secret: store.openSecret(key) } : undefined;
+    },
+  });
+  const key = (await store.getAccessKey(verified.accessKeyId))!;
+  const user = await store.getUser(key.accountId, key.userName);
+  if (!user) throw new AuthenticationError("the access key's user no longer exists");
+  return userCaller(user, partition, `sigv4:${verified.accessKeyId}`);
 }

@@ -1,7 +1,7 @@
 import type { Interceptor } from "@connectrpc/connect";
-import { callerKey, clockKey, connectionKey, requestContextKey } from "../context.js";
+import { callerKey, clockKey, connectionKey, requestContextKey, sigV4RequestKey } from "../context.js";
 import { KmsError } from "../errors/kms-error.js";
-import { authenticate, authenticateCertificate, AuthenticationError } from "../identity/authenticate.js";
+import { authenticate, authenticateCertificate, authenticateSigV4, AuthenticationError } from "../identity/authenticate.js";
 import type { Caller } from "../identity/caller.js";
 import type { IdentityStore } from "../identity/identity-store.js";
 import { methodOptions } from "../method-options.js";
@@ -11,13 +11,21 @@ import { methodOptions } from "../method-options.js";
  * TLS is configured, except those the contract marks (kms.v1.unauthenticated) (Login). No
  * credentials, bad, expired or revoked ones stop the request here with UNAUTHENTICATED.
  */
-export function createAuthenticationInterceptor(identities: IdentityStore, partition: string, certificatePrincipals: ReadonlyMap<string, string> = new Map()): Interceptor {
+export function createAuthenticationInterceptor(
+  identities: IdentityStore,
+  partition: string,
+  certificatePrincipals: ReadonlyMap<string, string> = new Map(),
+  isKnownRegion: (region: string) => boolean = () => true,
+): Interceptor {
   return (next) => async (req) => {
     if (methodOptions(req.method).unauthenticated) return next(req);
     const header = req.header.get("authorization") ?? "";
     const cn = req.contextValues.get(connectionKey).clientCertificateCn;
+    const signed = req.contextValues.get(sigV4RequestKey);
     let caller: Caller;
-    if (header === "" && cn !== undefined && certificatePrincipals.size > 0) {
+    if (signed) {
+      caller = await authenticateSigV4(identities, signed, req.contextValues.get(clockKey)(), partition, isKnownRegion);
+    } else if (header === "" && cn !== undefined && certificatePrincipals.size > 0) {
       caller = await refuseUnless(() => authenticateCertificate(identities, cn, certificatePrincipals, partition));
     } else {
       if (header === "") throw new KmsError("MissingAuthenticationTokenException", "this call needs credentials: send 'authorization: Bearer <session token>' (get one with IdentityService.Login)");

@@ -1,0 +1,66 @@
+import * as sdk from "@aws-sdk/client-kms";
+import test from "ava";
+import { connectGrpc } from "./support/clients.js";
+import { identityClient, startTestServer, type TestServer } from "./support/server.js";
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "1";
+let server: TestServer;
+test.before(async () => {
+  server = await startTestServer();
+});
+test.after.always(async () => {
+  await server?.destroy();
+});
+
+/** The official AWS SDK, pointed at this server with an access key of its identity service. */
+function awsKms(region = "us-east-1", credentials = { accessKeyId: server.admin.access_key_id, secretAccessKey: server.admin.secret_access_key }) {
+  return new sdk.KMSClient({ endpoint: server.url, region, credentials, maxAttempts: 1 });
+}
+
+test("@aws-sdk/client-kms: create, encrypt, decrypt, describe, and errors as the SDK's exception classes", async (t) => {
+  const kms = awsKms();
+  const created = await kms.send(new sdk.CreateKeyCommand({ Description: "from the AWS SDK", Tags: [{ TagKey: "sdk", TagValue: "v3" }] }));
+  const keyId = created.KeyMetadata!.KeyId!;
+  t.is(created.KeyMetadata!.KeyState, "Enabled");
+  t.is(created.KeyMetadata!.AWSAccountId, "111122223333");
+  t.true(created.KeyMetadata!.CreationDate instanceof Date);
+  const plaintext = new TextEncoder().encode("hello from the AWS SDK");
+  const encrypted = await kms.send(new sdk.EncryptCommand({ KeyId: keyId, Plaintext: plaintext, EncryptionContext: { app: "sdk" } }));
+  t.is(encrypted.KeyId, created.KeyMetadata!.Arn);
+  const decrypted = await kms.send(new sdk.DecryptCommand({ CiphertextBlob: encrypted.CiphertextBlob, EncryptionContext: { app: "sdk" } }));
+  t.deepEqual(decrypted.Plaintext, plaintext);
+  const missing = await t.throwsAsync(kms.send(new sdk.DescribeKeyCommand({ KeyId: "alias/none" })));
+  t.true(missing instanceof sdk.NotFoundException);
+  t.regex(missing.$metadata.requestId ?? "", /^[0-9a-f-]{36}$/);
+  const wrongContext = await t.throwsAsync(kms.send(new sdk.DecryptCommand({ CiphertextBlob: encrypted.CiphertextBlob })));
+  t.true(wrongContext instanceof sdk.InvalidCiphertextException);
+
+  // Interop: the gRPC contract and the AWS endpoint are one service.
+  const grpc = connectGrpc.connect(server);
+  t.deepEqual((await grpc.decrypt({ ciphertextBlob: encrypted.CiphertextBlob!, encryptionContext: { app: "sdk" } })).plaintext, plaintext);
+  const fromGrpc = await grpc.encrypt({ keyId, plaintext });
+  t.deepEqual((await kms.send(new sdk.DecryptCommand({ CiphertextBlob: fromGrpc.ciphertextBlob }))).Plaintext, plaintext);
+});
+
+test("the credential scope's region selects the keyring; a wrong secret and a user without permission are refused as AWS does", async (t) => {
+  const west = awsKms("eu-west-1");
+  const keyId = (await west.send(new sdk.CreateKeyCommand({}))).KeyMetadata!.KeyId!;
+  t.regex((await west.send(new sdk.DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.Arn!, /:eu-west-1:/);
+  t.true((await t.throwsAsync(awsKms("us-east-1").send(new sdk.DescribeKeyCommand({ KeyId: keyId })))) instanceof sdk.NotFoundException);
+
+  const forged = awsKms("us-east-1", { accessKeyId: server.admin.access_key_id, secretAccessKey: "not-the-secret" });
+  const refused = await t.throwsAsync(forged.send(new sdk.ListKeysCommand({})));
+  t.is(refused.name, "InvalidSignatureException");
+  const unknown = awsKms("us-east-1", { accessKeyId: "AKIAUNKNOWNUNKNOWN00", secretAccessKey: "x" });
+  t.is((await t.throwsAsync(unknown.send(new sdk.ListKeysCommand({})))).name, "UnrecognizedClientException");
+
+  const iam = identityClient(server.url, server.token);
+  await iam.createUser({ userName: "sdk-reader" });
+  await iam.putUserPolicy({ userName: "sdk-reader", policyName: "list", policyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "kms:ListKeys", Resource: "*" }] }) });
+  const { accessKey } = await iam.createAccessKey({ userName: "sdk-reader" });
+  const reader = awsKms("us-east-1", { accessKeyId: accessKey!.accessKeyId, secretAccessKey: accessKey!.secretAccessKey });
+  t.true(Array.isArray((await reader.send(new sdk.ListKeysCommand({}))).Keys));
+  const denied = await t.throwsAsync(reader.send(new sdk.CreateKeyCommand({})));
+  t.true(denied instanceof sdk.KMSServiceException);
+  t.is(denied.name, "AccessDeniedException");
+});
