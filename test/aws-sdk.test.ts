@@ -31,7 +31,7 @@ test("@aws-sdk/client-kms: create, encrypt, decrypt, describe, and errors as the
   t.deepEqual(decrypted.Plaintext, plaintext);
   const missing = await t.throwsAsync(kms.send(new sdk.DescribeKeyCommand({ KeyId: "alias/none" })));
   t.true(missing instanceof sdk.NotFoundException);
-  t.regex(missing.$metadata.requestId ?? "", /^[0-9a-f-]{36}$/);
+  t.regex((missing as sdk.KMSServiceException).$metadata.requestId ?? "", /^[0-9a-f-]{36}$/);
   const wrongContext = await t.throwsAsync(kms.send(new sdk.DecryptCommand({ CiphertextBlob: encrypted.CiphertextBlob })));
   t.true(wrongContext instanceof sdk.InvalidCiphertextException);
 
@@ -63,4 +63,28 @@ test("the credential scope's region selects the keyring; a wrong secret and a us
   const denied = await t.throwsAsync(reader.send(new sdk.CreateKeyCommand({})));
   t.true(denied instanceof sdk.KMSServiceException);
   t.is(denied.name, "AccessDeniedException");
+});
+
+test("temporary credentials: a role session from AssumeRole signs with its key and X-Amz-Security-Token, with the role's permissions", async (t) => {
+  const iam = identityClient(server.url, server.token);
+  const roleName = "sdk-role";
+  await iam.createRole({
+    roleName,
+    assumeRolePolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:user/admin" }, Action: "sts:AssumeRole" }] }),
+  });
+  await iam.putRolePolicy({ roleName, policyName: "list", policyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "kms:ListKeys", Resource: "*" }] }) });
+  const { credentials } = await iam.assumeRole({ roleArn: `arn:aws:iam::111122223333:role/${roleName}`, roleSessionName: "sdk" });
+  t.regex(credentials!.accessKeyId, /^ASIA[0-9A-F]{32}$/);
+  const temporary = { accessKeyId: credentials!.accessKeyId, secretAccessKey: credentials!.secretAccessKey, sessionToken: credentials!.sessionToken };
+  const role = awsKms("us-east-1", temporary);
+  t.true(Array.isArray((await role.send(new sdk.ListKeysCommand({}))).Keys));
+  t.is((await t.throwsAsync(role.send(new sdk.CreateKeyCommand({})))).name, "AccessDeniedException", "the role's policy, not the admin's, decides");
+
+  const otherToken = (await iam.assumeRole({ roleArn: `arn:aws:iam::111122223333:role/${roleName}`, roleSessionName: "other" })).credentials!.sessionToken;
+  t.is((await t.throwsAsync(awsKms("us-east-1", { ...temporary, sessionToken: otherToken }).send(new sdk.ListKeysCommand({})))).name, "UnrecognizedClientException");
+  const { sessionToken: _dropped, ...withoutToken } = temporary;
+  t.is((await t.throwsAsync(awsKms("us-east-1", withoutToken).send(new sdk.ListKeysCommand({})))).name, "UnrecognizedClientException");
+  // A revoked session's temporary key stops working at once.
+  await identityClient(server.url, temporary.sessionToken).logout({});
+  t.is((await t.throwsAsync(role.send(new sdk.ListKeysCommand({})))).name, "UnrecognizedClientException");
 });

@@ -31,6 +31,11 @@ export interface SigningSecret {
   readonly secret: string;
   /** Set for temporary credentials: the request must carry it in X-Amz-Security-Token. */
   readonly sessionToken?: string | undefined;
+  /**
+   * For temporary credentials whose token is stored only as a hash: whether the request's
+   * X-Amz-Security-Token is the one (it must then be present).
+   */
+  readonly checkSessionToken?: (token: string) => boolean;
 }
 
 export interface SigV4VerifyOptions {
@@ -127,7 +132,12 @@ export async function verifySigV4(request: SigV4Request, options: SigV4VerifyOpt
   const secret = await options.secretFor(auth.accessKeyId);
   if (!secret) throw new AwsProtocolError("UnrecognizedClientException", INVALID_TOKEN);
   const token = header(headers, "x-amz-security-token");
-  if (secret.sessionToken !== undefined ? token === undefined || !stringsEqual(token, secret.sessionToken) : token !== undefined) {
+  const tokenRefused = secret.checkSessionToken
+    ? token === undefined || !secret.checkSessionToken(token)
+    : secret.sessionToken !== undefined
+      ? token === undefined || !stringsEqual(token, secret.sessionToken)
+      : token !== undefined;
+  if (tokenRefused) {
     throw new AwsProtocolError("UnrecognizedClientException", INVALID_TOKEN);
   }
 

@@ -2,7 +2,7 @@ import type { Caller } from "./caller.js";
 import type { UserRecord } from "./identity-records.js";
 import type { IdentityStore } from "./identity-store.js";
 import { principalArn } from "./principal-arn.js";
-import { hashesEqual, hashSecret, parseSessionToken } from "./secrets.js";
+import { hashesEqual, hashSecret, parseSessionToken, sessionIdOfTemporaryKey } from "./secrets.js";
 import { verifySigV4, type SigV4Request } from "../aws/sigv4-verify.js";
 
 /** Why a token was refused; the message is safe to send to the caller. */
@@ -82,10 +82,25 @@ export async function authenticateSigV4(store: IdentityStore, request: SigV4Requ
     now,
     isKnownRegion,
     secretFor: async (accessKeyId) => {
+      // A session's temporary key (Login, AssumeRole): its token travels as X-Amz-Security-Token.
+      const sessionId = sessionIdOfTemporaryKey(accessKeyId);
+      if (sessionId !== undefined) {
+        const session = await store.getSession(sessionId);
+        if (!session?.wrappedSigningSecret || session.expiresAt <= now) return undefined;
+        return {
+          secret: store.openSigningSecret(accessKeyId, session.wrappedSigningSecret),
+          checkSessionToken: (token) => {
+            const parsed = parseSessionToken(token);
+            return parsed !== undefined && parsed.sessionId === sessionId && hashesEqual(hashSecret(parsed.secret), session.secretHash);
+          },
+        };
+      }
       const key = await store.getAccessKey(accessKeyId);
       return key && key.status === "Active" ? { secret: store.openSecret(key) } : undefined;
     },
   });
+  // The session's own checks (expiry, its user, role or access key still there) apply as for a bearer token.
+  if (verified.sessionToken !== undefined) return authenticate(store, verified.sessionToken, now, partition);
   const key = (await store.getAccessKey(verified.accessKeyId))!;
   const user = await store.getUser(key.accountId, key.userName);
   if (!user) throw new AuthenticationError("the access key's user no longer exists");

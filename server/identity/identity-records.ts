@@ -52,4 +52,6 @@ export interface SessionRecord {
   readonly sessionPolicy?: string;
   readonly createdAt: number;
   readonly expiresAt: number;
+  /** The temporary secret access key for SigV4, wrapped under the root key (it must be recoverable to verify signatures). */
+  readonly wrappedSigningSecret?: string;
 }

@@ -71,6 +71,10 @@ export class IdentityStore {
   openSecret(key: AccessKeyRecord): string {
     return unwrapKeyMaterial(this.rootKey, Buffer.from(key.wrappedSecret, "base64"), secretBinding(key.accessKeyId)).toString("utf8");
   }
+  /** The temporary secret access key of a session, unwrapped from the root key. */
+  openSigningSecret(temporaryAccessKeyId: string, wrapped: string): string {
+    return unwrapKeyMaterial(this.rootKey, Buffer.from(wrapped, "base64"), secretBinding(temporaryAccessKeyId)).toString("utf8");
+  }
   /** The stored form of a new access key's secret. */
   wrapSecret(accessKeyId: string, secret: string): string {
     return wrapKeyMaterial(this.rootKey, Buffer.from(secret, "utf8"), secretBinding(accessKeyId)).toString("base64");

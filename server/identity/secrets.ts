@@ -44,3 +44,17 @@ export function hashesEqual(aHex: string, bHex: string): boolean {
   const b = Buffer.from(bHex, "hex");
   return a.length === 32 && b.length === 32 && timingSafeEqual(a, b);
 }
+
+/** The prefix of a session's temporary access key id, as AWS marks temporary credentials. */
+const TEMPORARY_KEY_PREFIX = "ASIA";
+
+/** A session's temporary access key id: its session id, so no index is needed to find it. */
+export function temporaryAccessKeyId(sessionId: string): string {
+  return `${TEMPORARY_KEY_PREFIX}${sessionId.toUpperCase()}`;
+}
+
+/** The session id of a temporary access key id, or undefined when it is not one. */
+export function sessionIdOfTemporaryKey(accessKeyId: string): string | undefined {
+  const m = /^ASIA([0-9A-F]{32})$/.exec(accessKeyId);
+  return m ? m[1]!.toLowerCase() : undefined;
+}

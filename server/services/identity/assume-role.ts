@@ -1,15 +1,14 @@
 import { auditCommit } from "../../audit/pending-audit.js";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { buildConditionContext } from "../../authorization/condition-context.js";
 import { connectionKey, now, requireCaller, requireServices } from "../../context.js";
 import { KmsError, validationError } from "../../errors/kms-error.js";
 import { parseRoleArn, principalArn } from "../../identity/principal-arn.js";
-import { newSessionToken } from "../../identity/secrets.js";
 import { evaluatePolicy } from "../../policy/index.js";
 import { checkPolicyDocument } from "../policy-document.js";
 import type { IdentityHandlers } from "./identity-handler-types.js";
 import { checkIamName } from "./identity-names.js";
 import { sessionSeconds } from "./session-lifetime.js";
+import { newSessionSecrets } from "./session-secrets.js";
 
 /**
  * AssumeRole: a session as a role. The caller's identity policy must allow sts:AssumeRole on
@@ -40,7 +39,7 @@ export const assumeRole: IdentityHandlers["assumeRole"] = async (req, ctx) => {
   }
   const seconds = sessionSeconds(req.durationSeconds, role.maxSessionDuration);
 
-  const { token, sessionId, secretHash } = newSessionToken();
+  const { sessionId, secretHash, wrappedSigningSecret, credentials } = newSessionSecrets(identities);
   const expiresAt = started + seconds * 1000;
   await identities.transaction([], auditCommit(ctx), async (tx) =>
     tx.putSession({
@@ -54,10 +53,11 @@ export const assumeRole: IdentityHandlers["assumeRole"] = async (req, ctx) => {
       ...(req.policy !== "" ? { sessionPolicy: req.policy } : {}),
       createdAt: started,
       expiresAt,
+      wrappedSigningSecret,
     }),
   );
   return {
-    credentials: { sessionToken: token, expiration: timestampFromMs(expiresAt) },
+    credentials: credentials(expiresAt),
     assumedRoleUser: { assumedRoleId: `${role.roleId}:${req.roleSessionName}`, arn: principalArn.roleSession(partition, role.accountId, role.roleName, req.roleSessionName) },
   };
 };

@@ -1,11 +1,11 @@
 import { auditCommit } from "../../audit/pending-audit.js";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { loginPrincipalKey, now, requireServices } from "../../context.js";
 import { KmsError, validationError } from "../../errors/kms-error.js";
 import { principalArn } from "../../identity/principal-arn.js";
-import { newSessionToken, secretsEqual } from "../../identity/secrets.js";
+import { secretsEqual } from "../../identity/secrets.js";
 import { sessionSeconds } from "./session-lifetime.js";
 import type { IdentityHandlers } from "./identity-handler-types.js";
+import { newSessionSecrets } from "./session-secrets.js";
 
 const REFUSED = "the access key id or secret access key is not valid";
 
@@ -24,10 +24,10 @@ export const login: IdentityHandlers["login"] = async (req, ctx) => {
   const arn = principalArn.user(partition, user.accountId, user.userName);
   ctx.values.set(loginPrincipalKey, arn);
   const started = now(ctx);
-  const { token, sessionId, secretHash } = newSessionToken();
+  const { sessionId, secretHash, wrappedSigningSecret, credentials } = newSessionSecrets(identities);
   const expiresAt = started + seconds * 1000;
   await identities.transaction([], auditCommit(ctx), async (tx) =>
-    tx.putSession({ sessionId, secretHash, accountId: key.accountId, kind: "user", name: user.userName, principalId: user.userId, accessKeyId: key.accessKeyId, createdAt: started, expiresAt }),
+    tx.putSession({ sessionId, secretHash, accountId: key.accountId, kind: "user", name: user.userName, principalId: user.userId, accessKeyId: key.accessKeyId, createdAt: started, expiresAt, wrappedSigningSecret }),
   );
-  return { credentials: { sessionToken: token, expiration: timestampFromMs(expiresAt) }, principalArn: arn };
+  return { credentials: credentials(expiresAt), principalArn: arn };
 };
