@@ -3,7 +3,7 @@ import test from "ava";
 import { connectGrpc } from "./support/clients.js";
 import { identityClient, startTestServer, type TestServer } from "./support/server.js";
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "1";
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 let server: TestServer;
 test.before(async () => {
   server = await startTestServer();
@@ -13,7 +13,8 @@ test.after.always(async () => {
 });
 
 /** The official AWS SDK, pointed at this server with an access key of its identity service. */
-function awsKms(region = "us-east-1", credentials = { accessKeyId: server.admin.access_key_id, secretAccessKey: server.admin.secret_access_key }) {
+function awsKms(region = "us-east-1", credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) {
+  credentials ??= { accessKeyId: server.admin.access_key_id, secretAccessKey: server.admin.secret_access_key };
   return new sdk.KMSClient({ endpoint: server.url, region, credentials, maxAttempts: 1 });
 }
 

@@ -27,7 +27,9 @@ type Response = Parameters<NodeHandlerFn>[1];
  */
 export function createAwsEndpoint(routes: ReadonlyMap<string, UnaryRoute>, invoke: UnaryInvoker, contextValuesFor: (req: Request) => ContextValues) {
   return (req: Request, res: Response): boolean => {
-    if (req.method !== "POST" || req.headers["x-amz-target"] === undefined) return false;
+    // An AWS JSON request: the target header, or the content type without it (then UnknownOperationException).
+    const contentType = String(req.headers["content-type"] ?? "");
+    if (req.method !== "POST" || (req.headers["x-amz-target"] === undefined && !contentType.startsWith("application/x-amz-json"))) return false;
     void serve(req, res);
     return true;
   };
@@ -35,7 +37,8 @@ export function createAwsEndpoint(routes: ReadonlyMap<string, UnaryRoute>, invok
   async function serve(req: Request, res: Response): Promise<void> {
     try {
       const body = await readBody(req);
-      const method = operationOf(String(req.headers["x-amz-target"]));
+      const target = req.headers["x-amz-target"];
+      const method = operationOf(target === undefined ? undefined : String(target));
       const route = routes.get(`/${KeyManagementService.typeName}/${method.name}`)!;
       const message = decodeRequest(method, parseJson(body));
       const [path, query] = (req.url ?? "/").split("?", 2) as [string, string | undefined];

@@ -16,8 +16,9 @@ export class TokenBucket {
 
   /** Takes one token if there is one. */
   take(now: number): boolean {
-    this.#tokens = Math.min(this.ratePerSecond, this.#tokens + ((now - this.#at) / 1000) * this.ratePerSecond);
-    this.#at = now;
+    // A clock that steps back (an NTP correction) adds nothing rather than a debt.
+    this.#tokens = Math.min(this.ratePerSecond, this.#tokens + (Math.max(0, now - this.#at) / 1000) * this.ratePerSecond);
+    this.#at = Math.max(this.#at, now);
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;
     return true;

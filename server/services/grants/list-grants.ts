@@ -17,7 +17,7 @@ export const listGrants: KmsHandlers["listGrants"] = async (req, ctx) => {
     (g) => (req.grantId === "" || g.grantId === req.grantId) && (req.granteePrincipal === "" || g.granteePrincipal === req.granteePrincipal),
   );
   const page = toPage(listing, grants.slice(0, limit + 1), limit, (g) => g.grantId);
-  return { grants: page.items.map(toGrantListEntry), nextMarker: page.nextMarker, truncated: page.truncated };
+  return { grants: page.items.map((g) => toGrantListEntry(scope.region, g, key.accountId)), nextMarker: page.nextMarker, truncated: page.truncated };
 };
 
 /** ListRetirableGrants: the grants of this region that a principal may retire. */
@@ -28,5 +28,6 @@ export const listRetirableGrants: KmsHandlers["listRetirableGrants"] = async (re
   const listing = `retirable:${req.retiringPrincipal}`;
   const grants = await region.keyring.listRetirableGrants(req.retiringPrincipal, decodeMarker(listing, req.marker), limit + 1);
   const page = toPage(listing, grants, limit, (g) => `${g.keyId}/${g.grantId}`);
-  return { grants: page.items.map(toGrantListEntry), nextMarker: page.nextMarker, truncated: page.truncated };
+  const accounts = new Map(await Promise.all(page.items.map(async (g) => [g.keyId, (await region.keyring.getKey(g.keyId))?.accountId ?? g.issuingAccount] as const)));
+  return { grants: page.items.map((g) => toGrantListEntry(region, g, accounts.get(g.keyId)!)), nextMarker: page.nextMarker, truncated: page.truncated };
 };

@@ -21,7 +21,7 @@ export const listKeyRotations: KmsHandlers["listKeyRotations"] = async (req, ctx
   const page = toPage("rotations", rotations.slice(0, limit + 1), limit, (v) => String(v.version));
   return {
     rotations: page.items.map((v) => ({
-      keyId: arn,
+      keyId: key.keyId,
       keyMaterialId: v.keyMaterialId,
       rotationDate: timestampFromMs(v.createdAt),
       rotationType: v.rotationType === "AUTOMATIC" ? RotationType.AUTOMATIC : RotationType.ON_DEMAND,

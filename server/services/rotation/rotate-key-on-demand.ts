@@ -26,5 +26,6 @@ export const rotateKeyOnDemand: KmsHandlers["rotateKeyOnDemand"] = async (req, c
       return { ...(await rotateKey(tx, current, at, "ON_DEMAND", replicas)), onDemandRotations: done + 1 };
     }),
   );
-  return { keyId: arn };
+  // AWS answers with the key id here, not the ARN.
+  return { keyId: arn.slice(arn.lastIndexOf("/") + 1) };
 };
