@@ -1,6 +1,7 @@
 import { usageError } from "../cli-error.js";
 import { outputFormat, positional, sessionClient, type CliArgs } from "../context.js";
 import { print } from "../output.js";
+import { allPages } from "../pages.js";
 
 /** kms aliases <list|create|update|delete> */
 export async function aliases(args: CliArgs): Promise<void> {
@@ -8,14 +9,11 @@ export async function aliases(args: CliArgs): Promise<void> {
   const command = positional(args, 1, "an aliases command (list, create, update, delete)");
   switch (command) {
     case "list": {
-      const rows = [];
-      for (let marker = ""; ; ) {
+      const listed = await allPages(async (marker) => {
         const page = await kms.listAliases({ marker, limit: 1000 });
-        rows.push(...page.aliases.map((a) => ({ alias: a.aliasName, keyId: a.targetKeyId })));
-        if (!page.truncated) break;
-        marker = page.nextMarker;
-      }
-      return print(rows, outputFormat(args));
+        return { ...page, items: page.aliases };
+      });
+      return print(listed.map((a) => ({ alias: a.aliasName, keyId: a.targetKeyId })), outputFormat(args));
     }
     case "create":
       await kms.createAlias({ aliasName: positional(args, 2, "an alias name (alias/...)"), targetKeyId: positional(args, 3, "a key id") });

@@ -3,6 +3,7 @@ import { KeySpec, KeyState, KeyUsage, type KeyMetadata } from "../../gen/kms/v1/
 import { usageError } from "../cli-error.js";
 import { option, outputFormat, positional, sessionClient, type CliArgs } from "../context.js";
 import { print } from "../output.js";
+import { allPages } from "../pages.js";
 
 /** The columns people want of a key. */
 export function keyRow(key: KeyMetadata) {
@@ -47,14 +48,11 @@ export async function keys(args: CliArgs): Promise<void> {
     case "describe":
       return print(keyRow((await kms.describeKey({ keyId: keyId() })).keyMetadata!), format);
     case "list": {
-      const rows = [];
-      for (let marker = ""; ; ) {
+      const listed = await allPages(async (marker) => {
         const page = await kms.listKeys({ marker, limit: 1000 });
-        rows.push(...page.keys.map((k) => ({ keyId: k.keyId, arn: k.keyArn })));
-        if (!page.truncated) break;
-        marker = page.nextMarker;
-      }
-      return print(rows, format);
+        return { ...page, items: page.keys };
+      });
+      return print(listed.map((k) => ({ keyId: k.keyId, arn: k.keyArn })), format);
     }
     case "enable":
       await kms.enableKey({ keyId: keyId() });

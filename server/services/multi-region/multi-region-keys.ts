@@ -3,6 +3,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { MultiRegionKeyType, type MultiRegionConfigurationSchema } from "../../../gen/kms/v1/types_pb.js";
 import type { KeyRecord } from "../../domain/key-record.js";
 import { keyArn, type Region } from "../../domain/region.js";
+import { validationError } from "../../errors/kms-error.js";
 import type { Keyring } from "../../store/keyring.js";
 
 /** A multi-Region key's id: "mrk-" and 32 hex digits, the same in every region it is in. */
@@ -44,4 +45,12 @@ export function multiRegionConfiguration(key: KeyRecord, copies: readonly Region
     ...(primary ? { primaryKey: describe(primary) } : {}),
     replicaKeys: copies.filter((c) => c.key.multiRegionType === "REPLICA").map(describe),
   };
+}
+
+/** The region a request names for a multi-Region key's other copy: a region of this server, not the request's own. */
+export function otherRegion(regions: ReadonlyMap<string, Region>, name: string, field: string, current: Region): Region {
+  const region = regions.get(name);
+  if (!region) throw validationError(`${field} must be a region of this server (${[...regions.keys()].join(", ")})`);
+  if (region.name === current.name) throw validationError(`${field} must be another region than ${current.name}, the key's own here`);
+  return region;
 }

@@ -5,14 +5,14 @@ import { requireState } from "../../domain/key-state-rules.js";
 import { keyArn } from "../../domain/region.js";
 import { checkTags } from "../../domain/tags.js";
 import { checkDescription } from "../../domain/validation.js";
-import { KmsError, validationError } from "../../errors/kms-error.js";
+import { KmsError } from "../../errors/kms-error.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { toKeyMetadata } from "../key-metadata.js";
 import { checkPolicyLockout } from "../lockout-check.js";
 import { checkPolicyDocument } from "../policy-document.js";
 import { loadKey } from "../resolve-key.js";
 import { parseKeyIdOrArn } from "../../domain/key-identifier.js";
-import { copiesOf, multiRegionConfiguration, withKeyLocks } from "./multi-region-keys.js";
+import { copiesOf, multiRegionConfiguration, otherRegion, withKeyLocks } from "./multi-region-keys.js";
 
 /**
  * ReplicateKey: a copy of a multi-Region primary key in another region of this server, with the
@@ -22,9 +22,7 @@ import { copiesOf, multiRegionConfiguration, withKeyLocks } from "./multi-region
 export const replicateKey: KmsHandlers["replicateKey"] = async (req, ctx) => {
   const scope = keyScope(ctx);
   const services = requireServices(ctx);
-  const target = services.regions.get(req.replicaRegion);
-  if (!target) throw validationError(`replica_region must be a region of this server (${[...services.regions.keys()].join(", ")})`);
-  if (target.name === scope.region.name) throw validationError("replica_region must be another region than the primary key's");
+  const target = otherRegion(services.regions, req.replicaRegion, "replica_region", scope.region);
   checkDescription(req.description);
   const tags = req.tags.map((t) => ({ key: t.tagKey, value: t.tagValue }));
   checkTags(tags);

@@ -1,10 +1,10 @@
 import { keyScope, requireServices } from "../../context.js";
 import { parseKeyIdOrArn } from "../../domain/key-identifier.js";
 import { requireState } from "../../domain/key-state-rules.js";
-import { KmsError, validationError } from "../../errors/kms-error.js";
+import { KmsError } from "../../errors/kms-error.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { loadKey } from "../resolve-key.js";
-import { withKeyLocks } from "./multi-region-keys.js";
+import { otherRegion, withKeyLocks } from "./multi-region-keys.js";
 
 /**
  * UpdatePrimaryRegion: the replica in primary_region becomes the primary and this region's
@@ -13,9 +13,7 @@ import { withKeyLocks } from "./multi-region-keys.js";
 export const updatePrimaryRegion: KmsHandlers["updatePrimaryRegion"] = async (req, ctx) => {
   const scope = keyScope(ctx);
   const services = requireServices(ctx);
-  const target = services.regions.get(req.primaryRegion);
-  if (!target) throw validationError(`primary_region must be a region of this server (${[...services.regions.keys()].join(", ")})`);
-  if (target.name === scope.region.name) throw validationError("primary_region is already this key's region");
+  const target = otherRegion(services.regions, req.primaryRegion, "primary_region", scope.region);
   const id = parseKeyIdOrArn(req.keyId, scope.region, scope.accountId);
   await withKeyLocks([target.keyring], id.keyId, () =>
     scope.region.keyring.transaction([`key:${id.keyId}`], scope.commit, async (tx) => {
