@@ -34,7 +34,7 @@ export function positional(args: CliArgs, index: number, what: string): string {
 
 /** --context k=v, repeatable: an encryption context. */
 export function encryptionContext(args: CliArgs): Record<string, string> {
-  const context: Record<string, string> = {};
+  const context = Object.create(null) as Record<string, string>;
   for (const pair of options(args, "context")) {
     const at = pair.indexOf("=");
     if (at <= 0) throw usageError(`--context takes key=value, got ${JSON.stringify(pair)}`);

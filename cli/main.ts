@@ -23,7 +23,7 @@ const USAGE = `usage: kms <command> [arguments] [--endpoint URL] [--region R] [-
   encrypt --key KEY [--context k=v]... [--in FILE|-] [--out FILE|-]   (up to 4 KB)
   decrypt [--in FILE] [--context k=v]... [--out FILE|-]               (base64 on stdin)
   envelope encrypt --key KEY [--key KEY2]... [--context k=v]... --in FILE|- --out FILE|- [--progress]
-  envelope decrypt --in FILE|- --out FILE|- [--context k=v]... [--progress]
+  envelope decrypt --in FILE|- --out FILE|- [--key KEY]... [--context k=v]... [--progress]
 
 exit codes: 0 done, 1 refused by the service, 2 usage, 3 not logged in, 4 file error`;
 

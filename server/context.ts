@@ -109,7 +109,7 @@ export function keyScope(ctx: HandlerContext): KeyScope {
     accountId,
     resolved: ctx.values.get(resolvedKeysKey),
     ...(commit ? { commit } : {}),
-    ...(services ? { managedKeys: managedKeyFactory({ region, accountId, audit: services.audit, clock: ctx.values.get(clockKey) }) } : {}),
+    ...(services ? { managedKeys: managedKeyFactory({ region, accountId, audit: services.audit, clock: ctx.values.get(clockKey), servicePrincipals: services.servicePrincipals }) } : {}),
   };
 }
 

@@ -1,4 +1,6 @@
 import * as sdk from "@aws-sdk/client-kms";
+import { Hash } from "@smithy/hash-node";
+import { SignatureV4 } from "@smithy/signature-v4";
 import test from "ava";
 import { connectGrpc } from "./support/clients.js";
 import { identityClient, startTestServer, type TestServer } from "./support/server.js";
@@ -88,4 +90,31 @@ test("temporary credentials: a role session from AssumeRole signs with its key a
   // A revoked session's temporary key stops working at once.
   await identityClient(server.url, temporary.sessionToken).logout({});
   t.is((await t.throwsAsync(role.send(new sdk.ListKeysCommand({})))).name, "UnrecognizedClientException");
+});
+
+test("a signature must cover the operation, and the Authorization header may carry nothing but its three parameters", async (t) => {
+  const url = new URL(server.url);
+  const signer = new SignatureV4({ service: "kms", region: "us-east-1", sha256: Hash.bind(null, "sha256"), credentials: { accessKeyId: server.admin.access_key_id, secretAccessKey: server.admin.secret_access_key } });
+  const body = "{}";
+  const request = {
+    method: "POST",
+    protocol: "http:",
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: "/",
+    headers: { host: url.host, "content-type": "application/x-amz-json-1.1", "x-amz-target": "TrentService.ListKeys" },
+    body,
+  };
+  const send = async (headers: Record<string, string>) => {
+    const response = await fetch(server.url, { method: "POST", headers, body });
+    return { status: response.status, type: ((await response.json()) as { __type?: string }).__type };
+  };
+  // Signed without x-amz-target: the same signature could be replayed as any other operation.
+  const unsignedTarget = await signer.sign(request, { unsignableHeaders: new Set(["x-amz-target"]) });
+  t.deepEqual(await send({ ...(unsignedTarget.headers as Record<string, string>), "x-amz-target": "TrentService.DisableKey" }), { status: 400, type: "IncompleteSignatureException" });
+  // A smuggled second Credential (for another region) in front of the real one.
+  const signed = (await signer.sign(request)).headers as Record<string, string>;
+  t.is((await send(signed)).status, 200);
+  const smuggled = signed.authorization!.replace("AWS4-HMAC-SHA256 ", "AWS4-HMAC-SHA256 X=Credential=A/20000101/eu-west-1/, ");
+  t.deepEqual(await send({ ...signed, authorization: smuggled }), { status: 400, type: "IncompleteSignatureException" });
 });

@@ -119,6 +119,9 @@ test.serial("envelope encrypt and decrypt a large file with a progress line, and
   const wrongContext = await kms(["envelope", "decrypt", "--context", "file=other", "--in", `${big}.kms`, "--out", `${big}.bad`]);
   t.is(wrongContext.code, 1);
   t.regex(wrongContext.stderr, /^kms: .*context/i);
+  await t.throwsAsync(readFile(`${big}.bad`), undefined, "a refused message leaves no output file");
+  const notAllowed = await kms(["envelope", "decrypt", "--key", "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000", "--context", "file=big", "--in", `${big}.kms`, "--out", `${big}.bad`]);
+  t.is(notAllowed.code, 1, "no key of the allow-list wraps the data key");
 
   // A pipe: stdin to stdout, and back.
   const piped = await kms(["envelope", "encrypt", "--key", keyId, "--in", "-", "--out", "-"], { stdin: "through a pipe" });

@@ -50,8 +50,10 @@ test.serial("only calls through the service may use a managed key; the account's
     t.is((await failureOf(direct.encrypt({ keyId: "alias/aws/s3", plaintext: bytes }))).exception, "AccessDeniedException");
     t.is((await failureOf(direct.decrypt({ ciphertextBlob: ciphertext }))).exception, "AccessDeniedException");
   }
-  // The s3 service principal is not the EBS service: the other managed key refuses it.
-  t.is((await failureOf(s3Service.encrypt({ keyId: "alias/aws/ebs", plaintext: bytes }))).exception, "AccessDeniedException");
+  // Only the integrated services of this server have managed keys: naming another creates nothing.
+  t.is((await failureOf(s3Service.encrypt({ keyId: "alias/aws/ebs", plaintext: bytes }))).exception, "NotFoundException");
+  t.is((await failureOf(plainUser.describeKey({ keyId: "alias/aws/anything" }))).exception, "NotFoundException");
+  t.false((await admin().listAliases({})).aliases.some((a) => a.aliasName === "alias/aws/ebs" || a.aliasName === "alias/aws/anything"));
 });
 
 test.serial("no one changes a managed key's policy, state, rotation, tags or life", async (t) => {

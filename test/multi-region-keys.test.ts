@@ -111,3 +111,25 @@ test.serial("a primary scheduled for deletion waits for its replicas (PendingRep
   ({ east } = await regions());
   t.is((await failureOf(east.describeKey({ keyId }))).exception, "NotFoundException");
 });
+
+test.serial("changes that span regions, made at once from both regions, all complete (one lock order)", async (t) => {
+  const { east, west } = await regions();
+  const keyId = (await east.createKey({ multiRegion: true })).keyMetadata!.keyId;
+  await east.replicateKey({ keyId, replicaRegion: "eu-west-1" });
+  for (let round = 0; round < 5; round++) {
+    // The primary alternates: each round, a rotation from one side and a role swap from the other.
+    const [primary, replica, primaryRegion] = round % 2 === 0 ? [east, west, "eu-west-1"] : [west, east, "us-east-1"];
+    const results = await Promise.allSettled([primary.rotateKeyOnDemand({ keyId }), primary.updatePrimaryRegion({ keyId, primaryRegion }), replica.describeKey({ keyId })]);
+    t.true(results.every((r) => r.status === "fulfilled" || /UnsupportedOperation/.test(String(r.reason))), JSON.stringify(results.map((r) => r.status)));
+  }
+  const [a, b] = await Promise.all([east.describeKey({ keyId }), west.describeKey({ keyId })]);
+  t.is(a.keyMetadata!.currentKeyMaterialId, b.keyMetadata!.currentKeyMaterialId, "both copies hold the same current material");
+});
+
+test.serial("a key of another account cannot be replicated or have its primary region moved, whatever its policy allows", async (t) => {
+  const { east } = await regions();
+  const keyId = (await east.createKey({ multiRegion: true })).keyMetadata!.keyId;
+  const foreign = `arn:aws:kms:us-east-1:444455556666:key/${keyId}`;
+  t.is((await failureOf(east.replicateKey({ keyId: foreign, replicaRegion: "eu-west-1" }))).exception, "NotFoundException");
+  t.is((await failureOf(east.updatePrimaryRegion({ keyId: foreign, primaryRegion: "eu-west-1" }))).exception, "NotFoundException");
+});

@@ -17,6 +17,8 @@ export interface AccessTarget {
   readonly resource: string;
   readonly key?: ResolvedKey;
   readonly requestAlias?: string;
+  /** Set when the key came from the rule's named_key_field rather than from the ciphertext. */
+  readonly namedBy?: string;
 }
 
 /** The value of a request field by its proto name. */
@@ -48,7 +50,7 @@ export async function resolveAccessTarget(rule: Access, desc: DescMessage, messa
       if (named === "" && rule.namedKeyField !== "" && ignoresCiphertext(message)) throw validationError(`${rule.namedKeyField} is required for a dry run with IGNORE_CIPHERTEXT`);
       if (named !== "") {
         const key = await resolveKey(scope, named, rule.namedKeyField);
-        if (key.key.keySpec !== "SYMMETRIC_DEFAULT" || ignoresCiphertext(message)) return { resource: key.arn, key };
+        if (key.key.keySpec !== "SYMMETRIC_DEFAULT" || ignoresCiphertext(message)) return { resource: key.arn, key, namedBy: rule.namedKeyField };
       }
       const blob = fieldValue(desc, message, rule.keyField) as Uint8Array;
       checkByteLength(rule.keyField, blob, limits.ciphertextBlobBytes);

@@ -232,7 +232,8 @@ function decodeField(field: DescField, value: unknown, path: string): unknown {
     }
     case "map": {
       if (!isPlainObject(value)) throw serializationError(path, "a map", value);
-      const out: Record<string, unknown> = {};
+      // No prototype: an encryption-context key "__proto__" is a key like any other, not dropped.
+      const out = Object.create(null) as Record<string, unknown>;
       for (const [key, item] of Object.entries(value)) {
         const itemPath = `${path}.${key}`;
         if (item === null || item === undefined) throw serializationError(itemPath, "a map value", item);

@@ -47,6 +47,8 @@ export interface SigV4VerifyOptions {
   readonly service?: string;
   /** How far X-Amz-Date may be from now, either way: 15 minutes, as AWS allows. */
   readonly maxSkewMs?: number;
+  /** Headers the signature must cover beyond host and x-amz-date (the AWS endpoint: x-amz-target). */
+  readonly requiredSignedHeaders?: readonly string[];
   /** Whether the scope's region is served; every region is accepted when not given. */
   readonly isKnownRegion?: (region: string) => boolean;
 }
@@ -103,6 +105,11 @@ export async function verifySigV4(request: SigV4Request, options: SigV4VerifyOpt
   const signingDate = parseAmzDate(amzDate);
   if (!auth.signedHeaders.includes("host")) throw new AwsProtocolError("IncompleteSignatureException", "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
   if (!auth.signedHeaders.includes("x-amz-date")) throw new AwsProtocolError("IncompleteSignatureException", "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.");
+  // The operation and the session token decide what the request does and who makes it: a
+  // signature that does not cover them could be replayed as another operation or session.
+  for (const name of [...(options.requiredSignedHeaders ?? []), ...(header(headers, "x-amz-security-token") !== undefined ? ["x-amz-security-token"] : [])]) {
+    if (!auth.signedHeaders.includes(name)) throw new AwsProtocolError("IncompleteSignatureException", `'${name}' must be a 'SignedHeader' in the AWS Authorization.`);
+  }
 
   const service = options.service ?? "kms";
   if (auth.terminator !== "aws4_request") throw new AwsProtocolError("InvalidSignatureException", "Credential should be scoped with a valid terminator: 'aws4_request'.");
@@ -201,6 +208,8 @@ function parseAuthorization(value: string): ParsedAuthorization {
     if (eq < 0) throw incomplete("Authorization header requires each component to be of the form key=value.");
     const key = part.slice(0, eq).trim();
     if (parts.has(key)) throw incomplete(`Authorization header has the '${key}' parameter twice.`);
+    // Anything else could smuggle a second, unverified "Credential=" to a naive reader.
+    if (key !== "Credential" && key !== "SignedHeaders" && key !== "Signature") throw incomplete(`Authorization header has an unknown parameter '${key.slice(0, 32)}'.`);
     parts.set(key, part.slice(eq + 1).trim());
   }
   const missing = ["Credential", "SignedHeaders", "Signature"].filter((k) => !parts.get(k));

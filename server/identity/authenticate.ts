@@ -77,10 +77,11 @@ function userCaller(user: UserRecord, partition: string, sessionId: string): Cal
  * signature is recomputed with the key's secret; an unknown or deactivated key, or a user that
  * no longer exists, refuses the request.
  */
-export async function authenticateSigV4(store: IdentityStore, request: SigV4Request, now: number, partition: string, isKnownRegion: (region: string) => boolean): Promise<Caller> {
+export async function authenticateSigV4(store: IdentityStore, request: SigV4Request, now: number, partition: string, isKnownRegion: (region: string) => boolean): Promise<{ caller: Caller; region: string }> {
   const verified = await verifySigV4(request, {
     now,
     isKnownRegion,
+    requiredSignedHeaders: ["x-amz-target"],
     secretFor: async (accessKeyId) => {
       // A session's temporary key (Login, AssumeRole): its token travels as X-Amz-Security-Token.
       const sessionId = sessionIdOfTemporaryKey(accessKeyId);
@@ -100,9 +101,9 @@ export async function authenticateSigV4(store: IdentityStore, request: SigV4Requ
     },
   });
   // The session's own checks (expiry, its user, role or access key still there) apply as for a bearer token.
-  if (verified.sessionToken !== undefined) return authenticate(store, verified.sessionToken, now, partition);
+  if (verified.sessionToken !== undefined) return { caller: await authenticate(store, verified.sessionToken, now, partition), region: verified.region };
   const key = (await store.getAccessKey(verified.accessKeyId))!;
   const user = await store.getUser(key.accountId, key.userName);
   if (!user) throw new AuthenticationError("the access key's user no longer exists");
-  return userCaller(user, partition, `sigv4:${verified.accessKeyId}`);
+  return { caller: userCaller(user, partition, `sigv4:${verified.accessKeyId}`), region: verified.region };
 }

@@ -24,7 +24,10 @@ export function createAuthenticationInterceptor(
     const signed = req.contextValues.get(sigV4RequestKey);
     let caller: Caller;
     if (signed) {
-      caller = await authenticateSigV4(identities, signed, req.contextValues.get(clockKey)(), partition, isKnownRegion);
+      const verified = await refuseUnless(() => authenticateSigV4(identities, signed, req.contextValues.get(clockKey)(), partition, isKnownRegion));
+      caller = verified.caller;
+      // The region is the verified credential scope's, whatever else the request says.
+      req.header.set("x-kms-region", verified.region);
     } else if (header === "" && cn !== undefined && certificatePrincipals.size > 0) {
       caller = await refuseUnless(() => authenticateCertificate(identities, cn, certificatePrincipals, partition));
     } else {
@@ -41,7 +44,7 @@ export function createAuthenticationInterceptor(
 }
 
 /** Turns an authentication failure into the exception AWS gives for it. */
-async function refuseUnless(authenticateCaller: () => Promise<Caller>): Promise<Caller> {
+async function refuseUnless<T>(authenticateCaller: () => Promise<T>): Promise<T> {
   try {
     return await authenticateCaller();
   } catch (e) {

@@ -35,7 +35,7 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
     if (Array.isArray(message.grantTokens)) checkGrantTokens(message.grantTokens as string[]);
     const now = req.contextValues.get(clockKey)();
     const policies = await loadCallerPolicies(services.identities, services.policies, caller);
-    const scope = region && { region, accountId: caller.accountId, managedKeys: managedKeyFactory({ region, accountId: caller.accountId, audit: services.audit, clock: req.contextValues.get(clockKey) }) };
+    const scope = region && { region, accountId: caller.accountId, managedKeys: managedKeyFactory({ region, accountId: caller.accountId, audit: services.audit, clock: req.contextValues.get(clockKey), servicePrincipals: services.servicePrincipals }) };
     // A configured service principal calls "via" its service, as AWS services do for their users.
     const service = services.servicePrincipals.get(caller.roleArn ?? caller.arn);
     const resolved = new Map<string, ResolvedKey>();
@@ -43,6 +43,8 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
     for (const rule of rules) {
       const target = await resolveAccessTarget(rule, req.method.input, message, scope, caller, services.partition);
       if (target.key) resolved.set(rule.keyField, target.key);
+      // The handler then uses exactly the key that was authorized, not a second lookup of the name.
+      if (target.key && target.namedBy !== undefined) resolved.set(target.namedBy, target.key);
       const keyring = region?.keyring;
       const context = buildConditionContext({
         caller,

@@ -4,8 +4,8 @@ import type { AuditEntry } from "../audit/audit-record.js";
 import type { Clock } from "../context.js";
 import type { KeyRecord } from "../domain/key-record.js";
 import { keyArn, type Region } from "../domain/region.js";
-import type { KeyringTransaction, ScheduledWork } from "../store/keyring.js";
-import { copiesOf, withKeyLocks } from "../services/multi-region/multi-region-keys.js";
+import type { Keyring, KeyringTransaction, ScheduledWork } from "../store/keyring.js";
+import { copiesOf, withKeyLocks, type RegionalCopy } from "../services/multi-region/multi-region-keys.js";
 import { deleteImportedMaterial } from "../services/import/imported-keys.js";
 import { DAY_MS, replicaKeyrings, rescheduleRotation, rotateKey } from "../services/rotation/key-rotation.js";
 
@@ -76,12 +76,17 @@ export class Scheduler {
     const done: { outcome: Outcome; key?: KeyRecord } = { outcome: "dropped" };
     // Called with the staged writes once the work below has decided what it did.
     const commit = (operations: Parameters<AuditLog["append"]>[1]) => this.audit.append(auditEntry(region, work, done, now), operations).then(() => undefined);
-    const known = await region.keyring.getKey(work.keyId);
-    const replicas = work.job === "rotate" && known ? await replicaKeyrings(this.regions, known) : [];
-    // A replica's deletion may be what its primary waits for (PendingReplicaDeletion).
-    const primary = work.job === "delete" && known?.multiRegionType === "REPLICA" ? (await copiesOf(this.regions, known)).find((c) => c.key.multiRegionType === "PRIMARY") : undefined;
-    const others = [...replicas, ...(primary ? [primary.region.keyring] : [])];
-    await withKeyLocks(others, work.keyId, () => region.keyring.transaction([`key:${work.keyId}`], commit, async (tx) => {
+    let replicas: readonly Keyring[] = [];
+    let primary: RegionalCopy | undefined;
+    // The other regions' keyrings this work writes to, read under the key's cross-region lock.
+    const others = async () => {
+      const known = await region.keyring.getKey(work.keyId);
+      replicas = work.job === "rotate" && known ? await replicaKeyrings(this.regions, known) : [];
+      // A replica's deletion may be what its primary waits for (PendingReplicaDeletion).
+      primary = work.job === "delete" && known?.multiRegionType === "REPLICA" ? (await copiesOf(this.regions, known)).find((c) => c.key.multiRegionType === "PRIMARY") : undefined;
+      return [...replicas, ...(primary ? [primary.region.keyring] : [])];
+    };
+    await withKeyLocks(work.keyId, others, () => region.keyring.transaction([`key:${work.keyId}`], commit, async (tx) => {
       tx.unschedule(work);
       // Under the lock: a request may have cancelled or changed the work since it was scheduled.
       const key = await region.keyring.getKey(work.keyId);

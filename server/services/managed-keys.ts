@@ -13,16 +13,19 @@ const MANAGED_ALIAS = /^alias\/aws\/([a-z0-9-]{1,64})$/;
 export type ManagedKeyFactory = (aliasName: string) => Promise<void>;
 
 /**
- * The factory for one region and account: the first use of alias/aws/<service> creates the
+ * The factory for one region and account: the first use of alias/aws/<service>, for a service
+ * configured in KMS_SERVICE_PRINCIPALS, creates the
  * account's managed key for that service (key manager AWS, the fixed policy of managedKeyPolicy,
  * yearly rotation) and its alias, with an audit record of the service's own. Idempotent under
  * the alias lock: concurrent first uses make one key.
  */
-export function managedKeyFactory(deps: { region: Region; accountId: string; audit: AuditLog; clock: Clock }): ManagedKeyFactory {
+export function managedKeyFactory(deps: { region: Region; accountId: string; audit: AuditLog; clock: Clock; servicePrincipals: ReadonlyMap<string, string> }): ManagedKeyFactory {
   const { region, accountId, audit, clock } = deps;
   return async (aliasName) => {
     const service = MANAGED_ALIAS.exec(aliasName)?.[1];
-    if (service === undefined) return;
+    // Only for an integrated service of this server: otherwise anyone, allowed nothing, could make
+    // keys by naming aliases (resolution comes before the access decision).
+    if (service === undefined || ![...deps.servicePrincipals.values()].includes(service)) return;
     const keyId = randomUUID();
     const now = clock();
     const arn = keyArn(region, accountId, keyId);

@@ -15,7 +15,7 @@ export async function updateKey(
   identifier: string,
   change: (key: KeyRecord, arn: string, tx: KeyringTransaction) => KeyRecord | Promise<KeyRecord>,
 ): Promise<{ key: KeyRecord; arn: string }> {
-  const id = parseKeyIdOrArn(identifier, scope.region, scope.accountId);
+  const id = ownKeyId(scope, identifier);
   return scope.region.keyring.transaction([`key:${id.keyId}`], scope.commit, async (tx) => {
     const { key, arn } = await loadKey(scope, id);
     // An AWS managed key's policy, state, rotation and life belong to the service.
@@ -24,4 +24,14 @@ export async function updateKey(
     tx.putKey(updated);
     return { key: updated, arn };
   });
+}
+
+/**
+ * A key named by id or ARN for a change of its configuration, which only its own account may
+ * make (as in AWS: no management operation is cross-account, whatever a key policy says).
+ */
+export function ownKeyId(scope: KeyScope, identifier: string): { accountId: string; keyId: string } {
+  const id = parseKeyIdOrArn(identifier, scope.region, scope.accountId);
+  if (id.accountId !== scope.accountId) throw new KmsError("NotFoundException", `Key '${identifier}' does not exist in account ${scope.accountId}; keys of another account cannot be managed`);
+  return id;
 }

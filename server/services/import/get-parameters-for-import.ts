@@ -9,6 +9,7 @@ import { validationError } from "../../errors/kms-error.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { enumValue } from "../proto-enum.js";
 import { resolveKeyByIdOrArn } from "../resolve-key.js";
+import { ownKeyId } from "../update-key.js";
 import { requireExternal } from "./imported-keys.js";
 
 /**
@@ -20,6 +21,7 @@ export const getParametersForImport: KmsHandlers["getParametersForImport"] = asy
   const scope = keyScope(ctx);
   if (req.wrappingAlgorithm === AlgorithmSpec.UNSPECIFIED) throw validationError("wrapping_algorithm is required");
   if (req.wrappingKeySpec === WrappingKeySpec.UNSPECIFIED) throw validationError("wrapping_key_spec is required");
+  ownKeyId(scope, req.keyId);
   const { key, arn } = await resolveKeyByIdOrArn(scope, req.keyId);
   requireExternal(key, arn);
   requireState(key, arn, ["PendingImport", "Enabled", "Disabled"]);

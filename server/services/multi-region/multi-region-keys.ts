@@ -4,6 +4,7 @@ import { MultiRegionKeyType, type MultiRegionConfigurationSchema } from "../../.
 import type { KeyRecord } from "../../domain/key-record.js";
 import { keyArn, type Region } from "../../domain/region.js";
 import { validationError } from "../../errors/kms-error.js";
+import { KeyedLock } from "../../store/keyed-lock.js";
 import type { Keyring } from "../../store/keyring.js";
 
 /** A multi-Region key's id: "mrk-" and 32 hex digits, the same in every region it is in. */
@@ -31,9 +32,23 @@ export async function copiesOf(regions: ReadonlyMap<string, Region>, key: KeyRec
   return copies;
 }
 
-/** Runs fn holding the key's lock in each of these keyrings (changes to a multi-Region key span regions). */
-export function withKeyLocks<T>(keyrings: readonly Keyring[], keyId: string, fn: () => Promise<T>): Promise<T> {
-  return keyrings.reduceRight<() => Promise<T>>((inner, keyring) => () => keyring.locked([`key:${keyId}`], inner), fn)();
+/**
+ * Serializes the changes that span regions: whoever changes a key in more than one keyring takes
+ * this key's lock first, so two such changes never take the keyrings' locks in opposite orders
+ * (a deadlock), and the set of regions it reads under it cannot change before it is done.
+ */
+const acrossRegions = new KeyedLock();
+
+/**
+ * Runs fn holding, in order, the key's cross-region lock and its lock in each keyring that
+ * `keyringsOf` names; `keyringsOf` runs under the first lock, so a replica created meanwhile is
+ * either in the set or created after fn.
+ */
+export function withKeyLocks<T>(keyId: string, keyringsOf: () => Promise<readonly Keyring[]> | readonly Keyring[], fn: (keyrings: readonly Keyring[]) => Promise<T>): Promise<T> {
+  return acrossRegions.run([keyId], async () => {
+    const keyrings = await keyringsOf();
+    return keyrings.reduceRight<() => Promise<T>>((inner, keyring) => () => keyring.locked([`key:${keyId}`], inner), () => fn(keyrings))();
+  });
 }
 
 /** DescribeKey's MultiRegionConfiguration, from the copies of the key. */

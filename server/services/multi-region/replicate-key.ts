@@ -11,8 +11,8 @@ import { toKeyMetadata } from "../key-metadata.js";
 import { checkPolicyLockout } from "../lockout-check.js";
 import { checkPolicyDocument } from "../policy-document.js";
 import { loadKey } from "../resolve-key.js";
-import { parseKeyIdOrArn } from "../../domain/key-identifier.js";
 import { copiesOf, multiRegionConfiguration, otherRegion, withKeyLocks } from "./multi-region-keys.js";
+import { ownKeyId } from "../update-key.js";
 
 /**
  * ReplicateKey: a copy of a multi-Region primary key in another region of this server, with the
@@ -26,12 +26,12 @@ export const replicateKey: KmsHandlers["replicateKey"] = async (req, ctx) => {
   checkDescription(req.description);
   const tags = req.tags.map((t) => ({ key: t.tagKey, value: t.tagValue }));
   checkTags(tags);
-  const id = parseKeyIdOrArn(req.keyId, scope.region, scope.accountId);
+  const id = ownKeyId(scope, req.keyId);
   const replicaArn = keyArn(target, id.accountId, id.keyId);
   const policy = req.policy === "" ? defaultKeyPolicy(target.partition, id.accountId) : checkPolicyDocument(req.policy, "key", services.policies);
   if (req.policy !== "") await checkPolicyLockout(ctx, policy, replicaArn, id.accountId, req.bypassPolicyLockoutSafetyCheck);
 
-  const replica = await withKeyLocks([target.keyring], id.keyId, () =>
+  const replica = await withKeyLocks(id.keyId, () => [target.keyring], () =>
     scope.region.keyring.transaction([`key:${id.keyId}`], scope.commit, async (tx) => {
       const { key: primary, arn } = await loadKey(scope, id);
       if (!primary.multiRegion || primary.multiRegionType !== "PRIMARY") {

@@ -1,10 +1,10 @@
 import { keyScope, requireServices } from "../../context.js";
-import { parseKeyIdOrArn } from "../../domain/key-identifier.js";
 import { requireState } from "../../domain/key-state-rules.js";
 import { KmsError } from "../../errors/kms-error.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { loadKey } from "../resolve-key.js";
 import { otherRegion, withKeyLocks } from "./multi-region-keys.js";
+import { ownKeyId } from "../update-key.js";
 
 /**
  * UpdatePrimaryRegion: the replica in primary_region becomes the primary and this region's
@@ -14,8 +14,8 @@ export const updatePrimaryRegion: KmsHandlers["updatePrimaryRegion"] = async (re
   const scope = keyScope(ctx);
   const services = requireServices(ctx);
   const target = otherRegion(services.regions, req.primaryRegion, "primary_region", scope.region);
-  const id = parseKeyIdOrArn(req.keyId, scope.region, scope.accountId);
-  await withKeyLocks([target.keyring], id.keyId, () =>
+  const id = ownKeyId(scope, req.keyId);
+  await withKeyLocks(id.keyId, () => [target.keyring], () =>
     scope.region.keyring.transaction([`key:${id.keyId}`], scope.commit, async (tx) => {
       const { key: primary, arn } = await loadKey(scope, id);
       if (!primary.multiRegion || primary.multiRegionType !== "PRIMARY") throw new KmsError("UnsupportedOperationException", `${arn} is not a multi-Region primary key`);

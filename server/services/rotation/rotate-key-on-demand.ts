@@ -16,8 +16,7 @@ export const rotateKeyOnDemand: KmsHandlers["rotateKeyOnDemand"] = async (req, c
   const at = now(ctx);
   const scope = keyScope(ctx);
   const { key } = await resolveKeyByIdOrArn(scope, req.keyId);
-  const replicas = await replicaKeyrings(requireServices(ctx).regions, key);
-  const { arn } = await withKeyLocks(replicas, key.keyId, () =>
+  const { arn } = await withKeyLocks(key.keyId, () => replicaKeyrings(requireServices(ctx).regions, key), (replicas) =>
     updateKey(scope, req.keyId, async (current, keyArn, tx) => {
       requireRotatable(current, keyArn);
       requireUsableForCrypto(current, keyArn);
