@@ -22,3 +22,17 @@ export function deriveOnce<T>(kind: string, bytes: Uint8Array, derive: () => T):
   if (derived.size > LIMITS.maxEntries) derived.delete(derived.keys().next().value!);
   return value;
 }
+
+/**
+ * Drops entries past their age even when nothing asks for them, so a parsed private key of a
+ * destroyed or expired key does not stay in memory (in this thread) longer than the age bound
+ * plus a minute. Entries are in insertion order, which is age order.
+ */
+function sweep(): void {
+  const now = Date.now();
+  for (const [id, entry] of derived) {
+    if (now - entry.at <= LIMITS.maxAgeMs) break;
+    derived.delete(id);
+  }
+}
+setInterval(sweep, 60_000).unref();
