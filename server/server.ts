@@ -28,7 +28,7 @@ import { createRequestContextInterceptor } from "./interceptors/request-context.
 import { createLogger } from "./logger.js";
 import { PolicyCache } from "./policy/index.js";
 import { checkRootKey, loadOrCreateRootKey } from "./root-wrapping-key.js";
-import { deriveRootKey } from "./crypto/derived-root-key.js";
+import { deriveRootKey } from "./crypto/purpose-key.js";
 import { auditService } from "./services/audit/audit-service.js";
 import { createHealthService, HealthState } from "./services/health/health-service.js";
 import { ReflectionIndex } from "./services/reflection/reflection-index.js";
