@@ -17,8 +17,8 @@ export interface AccessTarget {
   readonly resource: string;
   readonly key?: ResolvedKey;
   readonly requestAlias?: string;
-  /** Set when the key came from the rule's named_key_field rather than from the ciphertext. */
-  readonly namedBy?: string;
+  /** The key the rule's named_key_field names, when it names one (the target itself for an asymmetric one). */
+  readonly named?: { readonly field: string; readonly key: ResolvedKey };
 }
 
 /** The value of a request field by its proto name. */
@@ -48,14 +48,12 @@ export async function resolveAccessTarget(rule: Access, desc: DescMessage, messa
     case KeyReference.CIPHERTEXT: {
       const named = rule.namedKeyField === "" ? "" : (fieldValue(desc, message, rule.namedKeyField) as string);
       if (named === "" && rule.namedKeyField !== "" && ignoresCiphertext(message)) throw validationError(`${rule.namedKeyField} is required for a dry run with IGNORE_CIPHERTEXT`);
-      if (named !== "") {
-        const key = await resolveKey(scope, named, rule.namedKeyField);
-        if (key.key.keySpec !== "SYMMETRIC_DEFAULT" || ignoresCiphertext(message)) return { resource: key.arn, key, namedBy: rule.namedKeyField };
-      }
+      const namedKey = named === "" ? undefined : { field: rule.namedKeyField, key: await resolveKey(scope, named, rule.namedKeyField) };
+      if (namedKey && (namedKey.key.key.keySpec !== "SYMMETRIC_DEFAULT" || ignoresCiphertext(message))) return { resource: namedKey.key.arn, key: namedKey.key, named: namedKey };
       const blob = fieldValue(desc, message, rule.keyField) as Uint8Array;
       checkByteLength(rule.keyField, blob, limits.ciphertextBlobBytes);
       const key = await loadBlobKey(scope, parseCiphertextBlob(blob).keyId);
-      return { resource: key.arn, key };
+      return { resource: key.arn, key, ...(namedKey ? { named: namedKey } : {}) };
     }
     case KeyReference.ALIAS_NAME: {
       const aliasName = fieldValue(desc, message, rule.keyField) as string;

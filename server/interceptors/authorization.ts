@@ -43,8 +43,9 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
     for (const rule of rules) {
       const target = await resolveAccessTarget(rule, req.method.input, message, scope, caller, services.partition);
       if (target.key) resolved.set(rule.keyField, target.key);
-      // The handler then uses exactly the key that was authorized, not a second lookup of the name.
-      if (target.key && target.namedBy !== undefined) resolved.set(target.namedBy, target.key);
+      // The handler uses exactly the keys looked up here (for a symmetric ciphertext it still
+      // checks that the named key is the blob's), not a second lookup of the names.
+      if (target.named) resolved.set(target.named.field, target.named.key);
       const keyring = region?.keyring;
       const context = buildConditionContext({
         caller,
