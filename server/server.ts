@@ -1,5 +1,4 @@
 import { readFile } from "node:fs/promises";
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { join } from "node:path";
 import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -117,14 +116,14 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
       createQuotaInterceptor(config.quotas, KeyManagementService.typeName),
       createAuthorizationInterceptor(serverServices),
     ];
-    const contextValuesFor = (req: { socket: { remoteAddress?: string | undefined } }) =>
-      createContextValues().set(clockKey, clock).set(servicesKey, serverServices).set(connectionKey, connectionFacts(req.socket, Boolean(tls)));
+    const contextValuesFor = (socket: { remoteAddress?: string | undefined }) =>
+      createContextValues().set(clockKey, clock).set(servicesKey, serverServices).set(connectionKey, connectionFacts(socket, Boolean(tls)));
     const connectHandler = connectNodeAdapter({
       routes: (router) => {
         for (const { service, impl } of services) router.service(service, impl as never);
       },
       interceptors,
-      contextValues: contextValuesFor,
+      contextValues: (req) => contextValuesFor(req.socket),
       // Paths that are no RPC: GET /healthz for load balancers, 404 for the rest.
       fallback: createHealthzHandler(() => health.serving),
     });
@@ -133,15 +132,14 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
     const invoker = createUnaryInvoker(interceptors);
     const fastPath = config.grpcFastPath ? createGrpcFastPath(routes, invoker, contextValuesFor) : undefined;
     // The AWS JSON 1.1 endpoint, for AWS SDKs: the same chain and handlers, SigV4 instead of bearer tokens.
-    const awsEndpoint = createAwsEndpoint(routes, invoker, contextValuesFor);
+    const awsEndpoint = createAwsEndpoint(routes, invoker, (req) => contextValuesFor(req.socket));
     const cors = createCors(config.corsOrigins);
     const handler: NodeHandlerFn = (req, res) => {
       if (cors?.(req, res)) return;
       if (awsEndpoint(req, res)) return;
-      if (fastPath && req.httpVersionMajor === 2 && fastPath(req as Http2ServerRequest, res as Http2ServerResponse)) return;
       connectHandler(req, res);
     };
-    const listener = createHttpListener(handler, tls);
+    const listener = createHttpListener(handler, tls, fastPath);
     const address = await listener.listen(config.host, config.port);
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
     const url = `${tls ? "https" : "http"}://${host}:${address.port}`;

@@ -20,11 +20,17 @@ export interface AuditFilter {
 
 /** A record waiting for its group's batch. */
 interface Queued {
-  readonly record: AuditRecord;
+  readonly position: ChainPosition;
   readonly json: string;
   readonly operations: readonly KvOperation[];
-  resolve(record: AuditRecord): void;
+  resolve(position: ChainPosition): void;
   reject(error: unknown): void;
+}
+
+/** Where a record sits in the chain: its sequence number and hash. */
+export interface ChainPosition {
+  readonly seq: number;
+  readonly hash: string;
 }
 
 /** The most records one group commit writes. */
@@ -38,9 +44,9 @@ const MAX_GROUP = 512;
  */
 export class AuditLog {
   /** The head the next record links to (records queued but not yet written included). */
-  #head: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH };
+  #head: ChainPosition = { seq: 0, hash: GENESIS_HASH };
   /** The head as last written. */
-  #durableHead: { seq: number; hash: string } = this.#head;
+  #durableHead: ChainPosition = this.#head;
   readonly #queue: Queued[] = [];
   #flushing = false;
 
@@ -49,19 +55,21 @@ export class AuditLog {
   static async open(kv: KvStore): Promise<AuditLog> {
     const log = new AuditLog(kv);
     const head = await kv.get(HEAD);
-    if (head !== undefined) log.#head = log.#durableHead = JSON.parse(head) as { seq: number; hash: string };
+    if (head !== undefined) log.#head = log.#durableHead = JSON.parse(head) as ChainPosition;
     return log;
   }
 
   /**
-   * Appends a record and resolves once it is durable, committed in one batch with the given
-   * (root-qualified) operations and whatever else the same group holds.
+   * Appends a record and resolves with its place in the chain once it is durable, committed in
+   * one batch with the given (root-qualified) operations and whatever else the same group holds.
    */
-  append(entry: AuditEntry, qualifiedOperations: readonly KvOperation[] = []): Promise<AuditRecord> {
-    const { record, json } = chainEntry(entry, this.#head.seq + 1, this.#head.hash);
-    this.#head = { seq: record.seq, hash: record.hash };
+  append(entry: AuditEntry, qualifiedOperations: readonly KvOperation[] = []): Promise<ChainPosition> {
+    const seq = this.#head.seq + 1;
+    const { hash, json } = chainEntry(entry, seq, this.#head.hash);
+    const position = { seq, hash };
+    this.#head = position;
     return new Promise((resolve, reject) => {
-      this.#queue.push({ record, json, operations: qualifiedOperations, resolve, reject });
+      this.#queue.push({ position, json, operations: qualifiedOperations, resolve, reject });
       if (!this.#flushing) void this.#flush();
     });
   }
@@ -71,15 +79,15 @@ export class AuditLog {
     this.#flushing = true;
     while (this.#queue.length > 0) {
       const group = this.#queue.splice(0, MAX_GROUP);
-      const last = group[group.length - 1]!.record;
+      const last = group[group.length - 1]!.position;
       const own = this.kv.qualify([
         { type: "put", key: groupKey(last.seq), value: group.map((q) => q.json).join("\n") },
-        { type: "put", key: HEAD, value: JSON.stringify({ seq: last.seq, hash: last.hash }) },
+        { type: "put", key: HEAD, value: JSON.stringify(last) },
       ]);
       try {
         await this.kv.root.batch(lastWriteWins([...group.flatMap((q) => q.operations), ...own]));
-        this.#durableHead = { seq: last.seq, hash: last.hash };
-        for (const q of group) q.resolve(q.record);
+        this.#durableHead = last;
+        for (const q of group) q.resolve(q.position);
       } catch (error) {
         // Nothing of this group was written, and every record queued after it links to it:
         // refuse them all and continue the chain from what is on disk.

@@ -22,11 +22,30 @@ export function mentionsResourceAliases(policy: CompiledPolicy): boolean {
   return mentions;
 }
 
-/** Loads a user's or role's identity policies; compiled policies come from the bounded cache. */
+/** Compiled identity policies, by the document list they were compiled from, then by session policy. */
+const compiled = new WeakMap<ReadonlyArray<{ name: string; document: string }>, Map<string | undefined, CallerPolicies>>();
+
+/**
+ * Loads a user's or role's identity policies; compiled policies come from the bounded cache,
+ * and the whole set is remembered on the (cached) document list it was made from.
+ */
 export async function loadCallerPolicies(identities: IdentityStore, cache: PolicyCache, caller: Caller): Promise<CallerPolicies> {
   const documents = await identities.listPolicies({ kind: caller.kind === "user" ? "user" : "role", accountId: caller.accountId, name: caller.name });
+  let bySessionPolicy = compiled.get(documents);
+  if (!bySessionPolicy) compiled.set(documents, (bySessionPolicy = new Map()));
+  let policies = bySessionPolicy.get(caller.sessionPolicy);
+  if (!policies) {
+    policies = compile(documents, cache, caller.sessionPolicy);
+    // Session policies are as many as sessions: keep the few a document list meets most recently.
+    if (bySessionPolicy.size >= 64) bySessionPolicy.delete(bySessionPolicy.keys().next().value);
+    bySessionPolicy.set(caller.sessionPolicy, policies);
+  }
+  return policies;
+}
+
+function compile(documents: ReadonlyArray<{ name: string; document: string }>, cache: PolicyCache, session: string | undefined): CallerPolicies {
   const identityPolicies = documents.map(({ name, document }) => ({ name, policy: cache.get(document, "identity") }));
-  const sessionPolicy = caller.sessionPolicy !== undefined ? cache.get(caller.sessionPolicy, "session") : undefined;
+  const sessionPolicy = session !== undefined ? cache.get(session, "session") : undefined;
   return {
     identityPolicies,
     mentionsResourceAliases: identityPolicies.some((p) => mentionsResourceAliases(p.policy)) || (sessionPolicy !== undefined && mentionsResourceAliases(sessionPolicy)),

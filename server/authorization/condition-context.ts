@@ -46,12 +46,8 @@ const fieldDefaults: Readonly<Record<string, string>> = {
 /** Fields that carry an encryption context. */
 const contextFields = ["encryption_context", "source_encryption_context", "destination_encryption_context"];
 
-/**
- * The condition context of one access check: who calls, from where, when, on which key, with
- * what request. Keys are lowercased (condition keys are case-insensitive). Values of a request's
- * enum fields are their AWS names.
- */
-export function buildConditionContext(input: {
+/** What a condition context is built from. */
+export interface ConditionFacts {
   caller: Caller;
   connection: ConnectionFacts;
   now: number;
@@ -65,7 +61,54 @@ export function buildConditionContext(input: {
   resourceAliases?: readonly string[];
   /** For a configured service principal: "<service>.<region>.amazonaws.com", for kms:ViaService. */
   viaService?: string;
-}): Map<string, string | string[]> {
+}
+
+/**
+ * The condition context of one access check: who calls, from where, when, on which key, with
+ * what request. Keys are lowercased (condition keys are case-insensitive). Values of a request's
+ * enum fields are their AWS names.
+ *
+ * Built on first look: most policies a request meets have no conditions, and then nothing of it
+ * is ever read.
+ */
+export function buildConditionContext(input: ConditionFacts): ReadonlyMap<string, string | readonly string[]> {
+  return new DeferredMap(() => conditionContextOf(input));
+}
+
+/** A map made by `build` the first time anything reads it. */
+class DeferredMap<V> implements ReadonlyMap<string, V> {
+  #map: Map<string, V> | undefined;
+  constructor(private build: () => Map<string, V>) {}
+  get #built(): Map<string, V> {
+    return (this.#map ??= this.build());
+  }
+  get(key: string): V | undefined {
+    return this.#built.get(key);
+  }
+  has(key: string): boolean {
+    return this.#built.has(key);
+  }
+  get size(): number {
+    return this.#built.size;
+  }
+  forEach(callback: (value: V, key: string, map: ReadonlyMap<string, V>) => void): void {
+    this.#built.forEach((value, key) => callback(value, key, this));
+  }
+  entries(): MapIterator<[string, V]> {
+    return this.#built.entries();
+  }
+  keys(): MapIterator<string> {
+    return this.#built.keys();
+  }
+  values(): MapIterator<V> {
+    return this.#built.values();
+  }
+  [Symbol.iterator](): MapIterator<[string, V]> {
+    return this.#built[Symbol.iterator]();
+  }
+}
+
+function conditionContextOf(input: ConditionFacts): Map<string, string | string[]> {
   const { caller, connection, request, requestDesc, key } = input;
   const c = new Map<string, string | string[]>();
   c.set("aws:principalarn", caller.roleArn ?? caller.arn);

@@ -6,6 +6,7 @@ import { KeyManagementService } from "../../gen/kms/v1/key_management_service_pb
 import { sigV4RequestKey, transportKey } from "../context.js";
 import { errorCatalog, type ExceptionName } from "../errors/catalog.js";
 import { KmsError } from "../errors/kms-error.js";
+import { PlainHeaders } from "../grpc/plain-headers.js";
 import { unaryRequest, type UnaryInvoker, type UnaryRoute } from "../grpc/unary-invoker.js";
 import type { NodeHandlerFn } from "../transport/http-listener.js";
 import { AwsProtocolError, errorResponse } from "./aws-errors.js";
@@ -42,7 +43,7 @@ export function createAwsEndpoint(routes: ReadonlyMap<string, UnaryRoute>, invok
       const route = routes.get(`/${KeyManagementService.typeName}/${method.name}`)!;
       const message = decodeRequest(method, parseJson(body));
       const [path, query] = (req.url ?? "/").split("?", 2) as [string, string | undefined];
-      const header = new Headers();
+      const header = new PlainHeaders();
       // The region is the credential scope's; the signature over the scope is checked in the chain.
       const region = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(String(req.headers.authorization ?? ""))?.[1];
       if (region !== undefined) header.set("x-kms-region", region);

@@ -1,51 +1,53 @@
-import type { Http2ServerRequest, Http2ServerResponse, OutgoingHttpHeaders } from "node:http2";
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues } from "@connectrpc/connect";
 import { transportKey } from "../context.js";
 import { toConnectError } from "../interceptors/error-mapping.js";
 import { encodeGrpcMessage, encodeStatusDetails } from "./grpc-status.js";
+import { PlainHeaders } from "./plain-headers.js";
 import { unaryRequest, type UnaryInvoker, type UnaryRoute } from "./unary-invoker.js";
 
 /** The largest request message the fast path reads (the KMS's largest request is a few KB). */
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const GRPC_CONTENT_TYPES = new Set(["application/grpc", "application/grpc+proto"]);
 
+/** Serves one HTTP/2 stream itself and returns true, or returns false to leave it to the next server. */
+export type StreamHandler = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => boolean;
+
 /**
  * Serves unary gRPC calls over HTTP/2 directly on the stream, through the same interceptor chain
- * and handlers, at a fraction of connect-node's cost per call (it allocates no abort signals,
- * async iterables or stream pipelines). Returns false for anything it does not handle (gRPC-web,
+ * and handlers, at a fraction of connect-node's cost per call: it works on the raw HTTP/2
+ * stream (no compatibility request and response objects) and allocates no abort signals, async
+ * iterables or stream pipelines. Returns false for anything it does not handle (gRPC-web,
  * Connect, compressed or streaming calls, unknown paths), which connect-node then serves.
  */
-export function createGrpcFastPath(routes: ReadonlyMap<string, UnaryRoute>, invoke: UnaryInvoker, contextValuesFor: (req: Http2ServerRequest) => ContextValues) {
-  return (req: Http2ServerRequest, res: Http2ServerResponse): boolean => {
-    if (req.httpVersionMajor !== 2 || req.method !== "POST") return false;
-    if (!GRPC_CONTENT_TYPES.has(String(req.headers["content-type"]))) return false;
-    const encoding = req.headers["grpc-encoding"];
+export function createGrpcFastPath(routes: ReadonlyMap<string, UnaryRoute>, invoke: UnaryInvoker, contextValuesFor: (socket: { remoteAddress?: string | undefined }) => ContextValues): StreamHandler {
+  return (stream, headers) => {
+    if (headers[":method"] !== "POST") return false;
+    if (!GRPC_CONTENT_TYPES.has(String(headers["content-type"]))) return false;
+    const encoding = headers["grpc-encoding"];
     if (encoding !== undefined && encoding !== "identity") return false;
-    const route = routes.get(req.url);
+    const route = routes.get(String(headers[":path"]));
     if (!route) return false;
-    void serve(route, req, res);
+    void serve(route, stream, headers);
     return true;
   };
 
-  async function serve(route: UnaryRoute, req: Http2ServerRequest, res: Http2ServerResponse): Promise<void> {
-    const stream = res.stream;
+  async function serve(route: UnaryRoute, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
     // Handlers rarely look at the abort signal, and making one per request is costly: it is
     // made on first use, and aborted if the client goes away before the answer.
     let aborted: AbortController | undefined;
     const signal = () => (aborted ??= new AbortController()).signal;
     let finished = false;
+    // A reset by the client surfaces as an error on the stream; "close" below is what acts on it.
+    stream.on("error", ignore);
     stream.once("close", () => {
       if (!finished) aborted?.abort();
     });
     try {
-      const message = await readMessage(req, route);
-      const header = new Headers();
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (name.startsWith(":") || value === undefined) continue;
-        header.set(name, Array.isArray(value) ? value.join(", ") : value);
-      }
-      const request = unaryRequest(route, message, header, contextValuesFor(req).set(transportKey, "grpc-fast-path"), signal, `http://${req.headers[":authority"] ?? "localhost"}${req.url}`);
+      const message = await readMessage(stream, route);
+      const socket = stream.session?.socket ?? {};
+      const request = unaryRequest(route, message, PlainHeaders.fromIncoming(headers), contextValuesFor(socket).set(transportKey, "grpc-fast-path"), signal, `http://${headers[":authority"] ?? "localhost"}${headers[":path"]}`);
       const response = await invoke(route, request);
       const body = toBinary(route.method.output, response.message);
       const frame = Buffer.allocUnsafe(5 + body.length);
@@ -53,10 +55,16 @@ export function createGrpcFastPath(routes: ReadonlyMap<string, UnaryRoute>, invo
       frame.writeUInt32BE(body.length, 1);
       frame.set(body, 5);
       if (stream.destroyed) return;
-      // Through the compatibility response, which owns the stream's trailers.
-      res.writeHead(200, { "content-type": "application/grpc+proto", ...headersObject(response.header) });
-      res.addTrailers({ "grpc-status": "0", ...headersObject(response.trailer) });
-      res.end(frame);
+      const responseHeaders = headersObject(response.header);
+      responseHeaders[":status"] = 200;
+      responseHeaders["content-type"] = "application/grpc+proto";
+      stream.respond(responseHeaders, { waitForTrailers: true });
+      stream.once("wantTrailers", () => {
+        const trailers = headersObject(response.trailer);
+        trailers["grpc-status"] = "0";
+        stream.sendTrailers(trailers);
+      });
+      stream.end(frame);
     } catch (e) {
       const error = e instanceof ConnectError ? e : toConnectError(e, "");
       if (stream.destroyed || stream.headersSent) return;
@@ -78,36 +86,38 @@ export function createGrpcFastPath(routes: ReadonlyMap<string, UnaryRoute>, invo
   }
 }
 
+function ignore(): void {}
+
 /** The request body, refused past the size limit. */
-function readBody(req: Http2ServerRequest): Promise<Buffer> {
+function readBody(stream: ServerHttp2Stream): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
-    req.on("data", (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_REQUEST_BYTES + 5) {
-        req.removeAllListeners("data");
+        stream.off("data", onData);
         settled = true;
         reject(new ConnectError(`the request is larger than ${MAX_REQUEST_BYTES} bytes`, Code.ResourceExhausted));
       } else chunks.push(chunk);
-    });
-    req.once("end", () => {
+    };
+    stream.on("data", onData);
+    stream.once("end", () => {
       settled = true;
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     });
-    req.once("error", reject);
     // A client that goes away mid-request ends the wait too. Every stream closes, so the error
     // (and its stack trace) is made only when the body was still awaited.
-    req.once("close", () => {
+    stream.once("close", () => {
       if (!settled) reject(new ConnectError("the client closed the stream before the request was complete", Code.Canceled));
     });
   });
 }
 
 /** Reads the one length-prefixed, uncompressed message of a unary call. */
-async function readMessage(req: Http2ServerRequest, route: UnaryRoute): Promise<unknown> {
-  const data = await readBody(req);
+async function readMessage(stream: ServerHttp2Stream, route: UnaryRoute): Promise<unknown> {
+  const data = await readBody(stream);
   if (data.length < 5) throw new ConnectError("the request has no gRPC message", Code.InvalidArgument);
   if (data[0] !== 0) throw new ConnectError("compressed messages are not supported", Code.Unimplemented);
   const length = data.readUInt32BE(1);
@@ -119,7 +129,9 @@ async function readMessage(req: Http2ServerRequest, route: UnaryRoute): Promise<
   }
 }
 
+/** Headers as a fresh object that Node's HTTP/2 API takes. */
 function headersObject(headers: Headers): OutgoingHttpHeaders {
+  if (headers instanceof PlainHeaders) return headers.toObject();
   const out: OutgoingHttpHeaders = {};
   headers.forEach((value, name) => {
     out[name] = value;

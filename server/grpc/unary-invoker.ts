@@ -1,5 +1,6 @@
 import { create, isMessage, type DescMethodUnary, type DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues, type HandlerContext, type Interceptor, type UnaryRequest, type UnaryResponse } from "@connectrpc/connect";
+import { PlainHeaders } from "./plain-headers.js";
 
 /** A unary handler, as a ServiceImpl holds it. */
 type UnaryHandler = (request: unknown, context: HandlerContext) => unknown;
@@ -46,8 +47,8 @@ export function createUnaryInvoker(interceptors: readonly Interceptor[]): UnaryI
       timeoutMs: () => undefined,
       requestMethod: req.requestMethod,
       requestHeader: req.header,
-      responseHeader: new Headers(),
-      responseTrailer: new Headers(),
+      responseHeader: new PlainHeaders(),
+      responseTrailer: new PlainHeaders(),
       protocolName: "grpc",
       values: req.contextValues,
       url: req.url,

@@ -2,6 +2,7 @@ import { unwrapKeyMaterial, wrapKeyMaterial } from "../crypto/key-wrapping.js";
 import { prefixEnd, type KvOperation, type KvStore } from "../store/kv-store.js";
 import { LockedBatches, type Commit } from "../store/locked-batches.js";
 import { parseRecord } from "../store/parsed-records.js";
+import { derivedFrom } from "../store/derived.js";
 import type { AccessKeyRecord, AccountRecord, RoleRecord, SessionRecord, UserRecord } from "./identity-records.js";
 
 // Layout of the global identity keyspace:
@@ -18,6 +19,8 @@ import type { AccessKeyRecord, AccountRecord, RoleRecord, SessionRecord, UserRec
 export type PolicyOwner = { readonly kind: "user" | "role"; readonly accountId: string; readonly name: string };
 
 /** Identities are global, not regional: accounts, users, roles, access keys, policies and sessions. */
+const namedDocuments = new WeakMap<Array<[string, string]>, Array<{ name: string; document: string }>>();
+
 export class IdentityStore {
   readonly #batches: LockedBatches;
 
@@ -61,7 +64,7 @@ export class IdentityStore {
   async listPolicies(owner: PolicyOwner): Promise<Array<{ name: string; document: string }>> {
     const prefix = policyPrefix(owner);
     const rows = await this.kv.range({ gte: prefix, lt: prefixEnd(prefix) });
-    return rows.map(([key, document]) => ({ name: key.slice(prefix.length), document }));
+    return derivedFrom(namedDocuments, rows, (all) => all.map(([key, document]) => ({ name: key.slice(prefix.length), document })));
   }
   getPolicy(owner: PolicyOwner, policyName: string): Promise<string | undefined> {
     return this.kv.get(policyPrefix(owner) + policyName);

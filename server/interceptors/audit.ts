@@ -21,21 +21,18 @@ export function createAuditInterceptor(audit: AuditLog, unaudited: ReadonlySet<s
       const values = req.contextValues;
       const access = values.get(accessDecisionsKey);
       const message = req.message as unknown as Record<string, unknown>;
-      const context = CONTEXT_FIELDS.map((f) => message[f] as Record<string, string> | undefined).find((c) => c !== undefined && Object.keys(c).length > 0);
-      const sourceIp = values.get(connectionKey).sourceIp;
-      const principal = values.get(callerKey)?.arn ?? values.get(loginPrincipalKey);
-      const region = values.get(regionKey)?.name;
+      // Optional fields are left undefined rather than spread in: JSON leaves them out the same.
       return {
         time: new Date(values.get(clockKey)()).toISOString(),
         requestId: values.get(requestContextKey)?.requestId ?? "",
-        ...(principal !== undefined ? { principal } : {}),
-        ...(sourceIp !== undefined ? { sourceIp } : {}),
-        ...(region !== undefined ? { region } : {}),
+        principal: values.get(callerKey)?.arn ?? values.get(loginPrincipalKey),
+        sourceIp: values.get(connectionKey).sourceIp,
+        region: values.get(regionKey)?.name,
         rpc: `${req.service.typeName}/${req.method.name}`,
-        access: access.map((a) => ({ action: a.action, resource: a.resource, decidedBy: [...a.decidedBy] })),
+        access: access.map((a) => ({ action: a.action, resource: a.resource, decidedBy: a.decidedBy })),
         decision: reason !== undefined ? "deny" : access.length > 0 ? "allow" : "none",
-        ...(reason !== undefined ? { reason } : {}),
-        ...(context !== undefined ? { encryptionContext: { ...context } } : {}),
+        reason,
+        encryptionContext: encryptionContextOf(message),
         outcome,
       };
     };
@@ -64,6 +61,15 @@ function lastUsageWrites(operation: string, values: ContextValues) {
   const requestId = values.get(requestContextKey)?.requestId ?? "";
   const keyIds = new Set([...values.get(resolvedKeysKey).values()].map((k) => k.key.keyId));
   return [...keyIds].map((keyId) => region.keyring.lastUsageWrite({ keyId, operation, timestamp, requestId }));
+}
+
+/** The request's encryption context, when it carries a non-empty one. */
+function encryptionContextOf(message: Record<string, unknown>): Record<string, string> | undefined {
+  for (const field of CONTEXT_FIELDS) {
+    const context = message[field] as Record<string, string> | undefined;
+    if (context !== undefined && Object.keys(context).length > 0) return { ...context };
+  }
+  return undefined;
 }
 
 function exceptionName(e: unknown): string {

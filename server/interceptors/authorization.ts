@@ -10,6 +10,7 @@ import type { GrantRecord } from "../domain/key-record.js";
 import { checkGrantTokens } from "../services/grants/grant-token.js";
 import { managedKeyFactory } from "../services/managed-keys.js";
 import type { ResolvedKey } from "../services/resolve-key.js";
+import { derivedFrom } from "../store/derived.js";
 
 /**
  * Decides every request before its handler runs, from the contract: each (kms.v1.access) rule
@@ -47,34 +48,31 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
       // checks that the named key is the blob's), not a second lookup of the names.
       if (target.named) resolved.set(target.named.field, target.named.key);
       const keyring = region?.keyring;
+      const keyPolicy = target.key && services.policies.get(target.key.key.policy, "key");
+      // Optional facts are passed as undefined rather than spread in: this runs on every request.
       const context = buildConditionContext({
         caller,
         connection: req.contextValues.get(connectionKey),
         now,
         region: region?.name ?? "",
-        ...(service !== undefined && region ? { viaService: `${service}.${region.name}.amazonaws.com` } : {}),
+        viaService: service !== undefined && region ? `${service}.${region.name}.amazonaws.com` : undefined,
         requestDesc: req.method.input,
         request: message,
-        ...(target.key ? { key: target.key.key } : {}),
-        ...(target.requestAlias !== undefined ? { requestAlias: target.requestAlias } : {}),
-        ...(target.key && (policies.mentionsResourceAliases || mentionsResourceAliases(services.policies.get(target.key.key.policy, "key")))
-          ? { resourceAliases: await keyring!.listAliasNamesOfKey(target.key.key.keyId, undefined, 50) }
-          : {}),
+        key: target.key?.key,
+        requestAlias: target.requestAlias,
+        resourceAliases: keyPolicy && (policies.mentionsResourceAliases || mentionsResourceAliases(keyPolicy)) ? await keyring!.listAliasNamesOfKey(target.key!.key.keyId, undefined, 50) : undefined,
       });
       const request: AccessRequest = { principal: caller, action: rule.action, resource: target.resource, context };
       const result = authorize({
         request,
-        ...(target.key
-          ? {
-              key: {
-                policy: services.policies.get(target.key.key.policy, "key"),
-                accountId: target.key.key.accountId,
-                grants: (await keyring!.listGrants(target.key.key.keyId)).map(toGrantRule),
-                encryptionContext: encryptionContextOf(req.method.input, message),
-              },
-            }
-          : {}),
-        ...policies,
+        key: keyPolicy && {
+          policy: keyPolicy,
+          accountId: target.key!.key.accountId,
+          grants: derivedFrom(grantRules, await keyring!.listGrants(target.key!.key.keyId), (grants) => grants.map(toGrantRule)),
+          encryptionContext: encryptionContextOf(req.method.input, message),
+        },
+        identityPolicies: policies.identityPolicies,
+        sessionPolicy: policies.sessionPolicy,
       });
       if (!result.allowed) {
         // The refused check goes on record too, with the statement that denied it, if any.
@@ -98,6 +96,8 @@ function encryptionContextOf(desc: Parameters<typeof fieldValue>[0], message: Re
   }
   return undefined;
 }
+
+const grantRules = new WeakMap<readonly GrantRecord[], GrantRule[]>();
 
 function toGrantRule(grant: GrantRecord): GrantRule {
   return { grantId: grant.grantId, granteePrincipal: grant.granteePrincipal, operations: grant.operations, ...(grant.constraints ? { constraints: grant.constraints } : {}) };

@@ -3,6 +3,7 @@ import type { SymmetricKeyVersion } from "../crypto/symmetric-encryption.js";
 import type { AliasRecord, GrantRecord, KeyLastUsageRecord, KeyRecord, KeyVersionRecord } from "../domain/key-record.js";
 import { prefixEnd, type KvOperation, type KvStore } from "./kv-store.js";
 import { parseRecord } from "./parsed-records.js";
+import { derivedFrom } from "./derived.js";
 import { LockedBatches, type Commit } from "./locked-batches.js";
 
 // Layout of a region's keyspace (key ids are unique in a region, whatever the account):
@@ -110,7 +111,7 @@ export class Keyring {
       lt: prefixEnd(prefix),
       ...(count !== undefined ? { limit: count } : {}),
     });
-    return rows.map(([, value]) => parseRecord<GrantRecord>(value));
+    return derivedFrom(parsedGrants, rows, (all) => all.map(([, value]) => parseRecord<GrantRecord>(value)));
   }
 
   /** Grants a principal may retire, as "<keyId>/<grantId>" positions, after the given one. */
@@ -277,6 +278,8 @@ export class KeyringTransaction {
     this.operations.push({ type: "del", key: `${KEY_ALIAS}${alias.targetKeyId}/${alias.aliasName}` });
   }
 }
+
+const parsedGrants = new WeakMap<Array<[string, string]>, GrantRecord[]>();
 
 function scheduleTime(ms: number): string {
   return String(Math.max(0, Math.floor(ms))).padStart(13, "0");

@@ -1,3 +1,4 @@
+import { derivedFrom } from "./derived.js";
 import type { KvOperation, KvRange, KvStore } from "./kv-store.js";
 
 /**
@@ -6,6 +7,8 @@ import type { KvOperation, KvRange, KvStore } from "./kv-store.js";
  * writes of several scopes can commit in one batch.
  */
 export class PrefixedStore implements KvStore {
+  readonly #unprefixed = new WeakMap<Array<[string, string]>, Array<[string, string]>>();
+
   constructor(
     readonly root: KvStore,
     private readonly prefix: string,
@@ -26,7 +29,7 @@ export class PrefixedStore implements KvStore {
       lt: range.lt !== undefined ? p + range.lt : p + "\uffff",
       ...(range.limit !== undefined ? { limit: range.limit } : {}),
     });
-    return rows.map(([key, value]) => [key.slice(p.length), value]);
+    return derivedFrom(this.#unprefixed, rows, (all) => all.map(([key, value]) => [key.slice(p.length), value]));
   }
 
   scope(name: string): KvStore {

@@ -4,6 +4,7 @@ import http2 from "node:http2";
 import net from "node:net";
 import type { AddressInfo, Socket } from "node:net";
 import type { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { StreamHandler } from "../grpc/grpc-fast-path.js";
 import { createProtocolSniffer } from "./protocol-sniffer.js";
 
 /** The request handler connect-node builds; it serves both HTTP/1.1 and HTTP/2 requests. */
@@ -24,21 +25,35 @@ export interface HttpListener {
   close(graceMs?: number): Promise<void>;
 }
 
+/** A request being served: an HTTP/2 stream, or an HTTP/1.1 response. */
+type InFlight = http2.ServerHttp2Stream | Parameters<NodeHandlerFn>[1];
+
 /**
  * Without TLS, HTTP/2 needs prior knowledge (gRPC) while browsers and curl speak HTTP/1.1, so a
  * sniffer routes each connection by its first bytes. With TLS, ALPN does the same job.
+ * `streams` is offered every HTTP/2 stream first, before `handler` gets it as a request.
  */
-export function createHttpListener(handler: NodeHandlerFn, tls?: TlsOptions): HttpListener {
-  const inFlight = new Set<Parameters<NodeHandlerFn>[1]>();
+export function createHttpListener(handler: NodeHandlerFn, tls?: TlsOptions, streams?: StreamHandler): HttpListener {
+  const inFlight = new Set<InFlight>();
   let drained: (() => void) | undefined;
-  const counted: NodeHandlerFn = (req, res) => {
-    inFlight.add(res);
-    res.once("close", () => {
-      inFlight.delete(res);
+  const track = (entry: InFlight) => {
+    inFlight.add(entry);
+    entry.once("close", () => {
+      inFlight.delete(entry);
       if (inFlight.size === 0) drained?.();
     });
+  };
+  const counted: NodeHandlerFn = (req, res) => {
+    track(res);
     handler(req, res);
   };
+  const direct: StreamHandler | undefined =
+    streams &&
+    ((stream, headers) => {
+      if (!streams(stream, headers)) return false;
+      track(stream);
+      return true;
+    });
 
   const sockets = new Set<Socket>();
   const sessions = new Set<http2.Http2Session>();
@@ -55,10 +70,12 @@ export function createHttpListener(handler: NodeHandlerFn, tls?: TlsOptions): Ht
       counted,
     );
     secure.on("session", trackSession);
+    if (direct) offerStreamsFirst(secure, direct);
     outer = secure;
   } else {
     const h2 = http2.createServer(counted);
     h2.on("session", trackSession);
+    if (direct) offerStreamsFirst(h2, direct);
     http1 = http.createServer(counted);
     outer = net.createServer(createProtocolSniffer((socket) => h2.emit("connection", socket), (socket) => http1!.emit("connection", socket)));
   }
@@ -92,14 +109,28 @@ export function createHttpListener(handler: NodeHandlerFn, tls?: TlsOptions): Ht
 }
 
 /**
+ * Node's HTTP/2 server turns every stream into a compatibility request and response (two
+ * stream objects, header copies) before any 'request' listener runs, and that costs more than
+ * a small gRPC call itself. A stream the direct handler takes never becomes one: the server's
+ * 'stream' event goes to the compatibility layer only when the handler declines it.
+ */
+function offerStreamsFirst(server: http2.Http2Server | http2.Http2SecureServer, direct: StreamHandler): void {
+  const emit = server.emit.bind(server) as (event: string | symbol, ...args: unknown[]) => boolean;
+  server.emit = ((event: string | symbol, ...args: unknown[]) => {
+    if (event === "stream" && direct(args[0] as http2.ServerHttp2Stream, args[1] as http2.IncomingHttpHeaders)) return true;
+    return emit(event, ...args);
+  }) as typeof server.emit;
+}
+
+/**
  * An HTTP/2 stream whose response is complete (END_STREAM sent) while the client keeps its side
  * open, as a bidirectional stream's client may (the reflection stream a tool leaves open), is
  * closed with RST_STREAM NO_ERROR, as RFC 9113 (8.1) allows, so that draining does not wait on
  * it for the whole grace period.
  */
-function endAnsweredStream(res: Parameters<NodeHandlerFn>[1]): void {
-  if (!("stream" in res)) return;
-  const stream = res.stream;
+function endAnsweredStream(entry: InFlight): void {
+  const stream = "respond" in entry ? entry : "stream" in entry ? entry.stream : undefined;
+  if (!stream) return;
   if (stream.closed || stream.destroyed) return;
   const state = stream.state;
   if (state.localClose === 1 && state.remoteClose !== 1) stream.close(http2.constants.NGHTTP2_NO_ERROR);
