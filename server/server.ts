@@ -15,6 +15,7 @@ import { clockKey, connectionKey, servicesKey, type Clock, type ServerServices }
 import type { Region } from "./domain/region.js";
 import { bootstrapIdentities } from "./identity/bootstrap.js";
 import { IdentityStore } from "./identity/identity-store.js";
+import { VerifiedSessions } from "./identity/verified-sessions.js";
 import { createAuthenticationInterceptor } from "./interceptors/authentication.js";
 import { AuditLog } from "./audit/audit-log.js";
 import { createAuditInterceptor } from "./interceptors/audit.js";
@@ -111,7 +112,7 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
       createErrorMappingInterceptor(),
       createInFlightLimitInterceptor(config.maxInFlight),
       createAuditInterceptor(audit, new Set([Health.typeName, ServerReflection.typeName, ServerReflectionV1Alpha.typeName])),
-      createAuthenticationInterceptor(identities, config.partition, certificatePrincipals, (region) => regions.has(region)),
+      createAuthenticationInterceptor(identities, new VerifiedSessions(identities, () => store.writesUnder("identity")), config.partition, certificatePrincipals, (region) => regions.has(region)),
       createRegionInterceptor(regions, config.regions[0]!, new Set([KeyManagementService.typeName])),
       createQuotaInterceptor(config.quotas, KeyManagementService.typeName),
       createAuthorizationInterceptor(serverServices),

@@ -102,3 +102,12 @@ test("the cache is bounded by entries and by age", async (t) => {
   await cache.get("d");
   t.is(observed.reads, before + 2);
 });
+
+test("writesUnder changes with every write to its top-level scope, and only with those", async (t) => {
+  const { cache } = await stores(t);
+  const identity = cache.writesUnder("identity");
+  await cache.batch([{ type: "put", key: "audit/g/1", value: "x" }, { type: "put", key: "regions/us-east-1/lu/k", value: "y" }]);
+  t.is(cache.writesUnder("identity"), identity);
+  await cache.batch([{ type: "put", key: "identity/sess/1", value: "z" }]);
+  t.not(cache.writesUnder("identity"), identity);
+});

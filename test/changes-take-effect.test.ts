@@ -52,3 +52,24 @@ test("a revoked IAM permission, key policy statement or access key takes effect 
   await iam.updateAccessKey({ userName: "revoked", accessKeyId: accessKey!.accessKeyId, status: AccessKeyStatus.INACTIVE });
   t.is((await failureOf(kms.listKeys({}))).exception, "UnrecognizedClientException");
 });
+
+test("a verified session token is still refused on the very next request once its user is gone, and a forged secret never rides on it", async (t) => {
+  const iam = identityClient(server.url, server.token);
+  await iam.createUser({ userName: "leaving" });
+  await iam.putUserPolicy({ userName: "leaving", policyName: "use", policyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "kms:ListKeys", Resource: "*" }] }) });
+  const { accessKey } = await iam.createAccessKey({ userName: "leaving" });
+  const token = await login(server.url, accessKey!.accessKeyId, accessKey!.secretAccessKey);
+  const kms = connectGrpc.connect({ url: server.url, token });
+  await warm(() => kms.listKeys({}));
+
+  // The same session id with another secret of the same shape: refused, though the real token is remembered.
+  const [prefix, sessionId, secret] = token.split(".");
+  const forged = `${prefix}.${sessionId}.${secret!.startsWith("A") ? "B" : "A"}${secret!.slice(1)}`;
+  t.is((await failureOf(connectGrpc.connect({ url: server.url, token: forged }).listKeys({}))).exception, "UnrecognizedClientException");
+  await t.notThrowsAsync(kms.listKeys({}));
+
+  await iam.deleteAccessKey({ userName: "leaving", accessKeyId: accessKey!.accessKeyId });
+  await iam.deleteUserPolicy({ userName: "leaving", policyName: "use" });
+  await iam.deleteUser({ userName: "leaving" });
+  t.is((await failureOf(kms.listKeys({}))).exception, "UnrecognizedClientException");
+});

@@ -16,6 +16,11 @@ export class AuthenticationError extends Error {
  * deactivated access key all refuse the token.
  */
 export async function authenticate(store: IdentityStore, token: string, now: number, partition: string): Promise<Caller> {
+  return (await authenticateSession(store, token, now, partition)).caller;
+}
+
+/** Like authenticate, with the time the session expires. */
+export async function authenticateSession(store: IdentityStore, token: string, now: number, partition: string): Promise<{ caller: Caller; expiresAt: number }> {
   const parsed = parseSessionToken(token);
   if (!parsed) throw new AuthenticationError("the bearer token is malformed");
   const session = await store.getSession(parsed.sessionId);
@@ -28,12 +33,12 @@ export async function authenticate(store: IdentityStore, token: string, now: num
       const key = await store.getAccessKey(session.accessKeyId);
       if (!key || key.status !== "Active") throw new AuthenticationError("the access key of this session was deactivated or deleted");
     }
-    return userCaller(user, partition, session.sessionId);
+    return { caller: userCaller(user, partition, session.sessionId), expiresAt: session.expiresAt };
   }
   const role = await store.getRole(session.accountId, session.name);
   if (!role || role.roleId !== session.principalId) throw new AuthenticationError("the session's role no longer exists");
   const sessionName = session.roleSessionName ?? "session";
-  return {
+  const caller: Caller = {
     accountId: role.accountId,
     arn: principalArn.roleSession(partition, role.accountId, role.roleName, sessionName),
     userId: `${role.roleId}:${sessionName}`,
@@ -44,6 +49,7 @@ export async function authenticate(store: IdentityStore, token: string, now: num
     sessionId: session.sessionId,
     ...(session.sessionPolicy !== undefined ? { sessionPolicy: session.sessionPolicy } : {}),
   };
+  return { caller, expiresAt: session.expiresAt };
 }
 
 /**

@@ -18,9 +18,9 @@ import type { AccessKeyRecord, AccountRecord, RoleRecord, SessionRecord, UserRec
 /** Whose identity policies: a user's or a role's. */
 export type PolicyOwner = { readonly kind: "user" | "role"; readonly accountId: string; readonly name: string };
 
-/** Identities are global, not regional: accounts, users, roles, access keys, policies and sessions. */
 const namedDocuments = new WeakMap<Array<[string, string]>, Array<{ name: string; document: string }>>();
 
+/** Identities are global, not regional: accounts, users, roles, access keys, policies and sessions. */
 export class IdentityStore {
   readonly #batches: LockedBatches;
 

@@ -5,6 +5,7 @@ import type { AuditEntry } from "../audit/audit-record.js";
 import { PendingAudit } from "../audit/pending-audit.js";
 import { accessDecisionsKey, callerKey, clockKey, connectionKey, loginPrincipalKey, pendingAuditKey, regionKey, requestContextKey, resolvedKeysKey } from "../context.js";
 import { KmsError } from "../errors/kms-error.js";
+import type { ChainRequest, Next } from "./next.js";
 
 const CONTEXT_FIELDS = ["encryptionContext", "sourceEncryptionContext", "destinationEncryptionContext"];
 
@@ -14,9 +15,9 @@ const CONTEXT_FIELDS = ["encryptionContext", "sourceEncryptionContext", "destina
  * or on its own when the request ends, and is durable before the response is sent.
  */
 export function createAuditInterceptor(audit: AuditLog, unaudited: ReadonlySet<string> = new Set()): Interceptor {
-  return (next) => async (req) => {
-    // Health probes decide nothing and would drown the trail.
-    if (unaudited.has(req.service.typeName)) return next(req);
+  // Health probes decide nothing and would drown the trail; they pass without a promise of ours.
+  return (next) => (req) => (unaudited.has(req.service.typeName) ? next(req) : audited(next, req));
+  async function audited(next: Next, req: ChainRequest) {
     const describe = (outcome: string, reason?: string): AuditEntry => {
       const values = req.contextValues;
       const access = values.get(accessDecisionsKey);
@@ -47,7 +48,7 @@ export function createAuditInterceptor(audit: AuditLog, unaudited: ReadonlySet<s
       await pending.finish(exception, exception === "AccessDeniedException" ? (e as Error).message : undefined);
       throw e;
     }
-  };
+  }
 }
 
 /** The cryptographic operations GetKeyLastUsage reports, as AWS tracks them. */

@@ -1,10 +1,12 @@
 import type { Interceptor } from "@connectrpc/connect";
 import { callerKey, clockKey, connectionKey, requestContextKey, sigV4RequestKey } from "../context.js";
 import { KmsError } from "../errors/kms-error.js";
-import { authenticate, authenticateCertificate, authenticateSigV4, AuthenticationError } from "../identity/authenticate.js";
+import { authenticateCertificate, authenticateSigV4, AuthenticationError } from "../identity/authenticate.js";
 import type { Caller } from "../identity/caller.js";
 import type { IdentityStore } from "../identity/identity-store.js";
+import type { VerifiedSessions } from "../identity/verified-sessions.js";
 import { methodOptions } from "../method-options.js";
+import type { ChainRequest, Next } from "./next.js";
 
 /**
  * Every RPC needs a bearer session token, or a client certificate mapped to a user when mutual
@@ -13,12 +15,14 @@ import { methodOptions } from "../method-options.js";
  */
 export function createAuthenticationInterceptor(
   identities: IdentityStore,
+  sessions: VerifiedSessions,
   partition: string,
   certificatePrincipals: ReadonlyMap<string, string> = new Map(),
   isKnownRegion: (region: string) => boolean = () => true,
 ): Interceptor {
-  return (next) => async (req) => {
-    if (methodOptions(req.method).unauthenticated) return next(req);
+  // Calls that need no credentials pass without a promise of ours.
+  return (next) => (req) => (methodOptions(req.method).unauthenticated ? next(req) : authenticated(next, req));
+  async function authenticated(next: Next, req: ChainRequest) {
     const header = req.header.get("authorization") ?? "";
     const cn = req.contextValues.get(connectionKey).clientCertificateCn;
     const signed = req.contextValues.get(sigV4RequestKey);
@@ -34,13 +38,13 @@ export function createAuthenticationInterceptor(
       if (header === "") throw new KmsError("MissingAuthenticationTokenException", "this call needs credentials: send 'authorization: Bearer <session token>' (get one with IdentityService.Login)");
       const m = /^Bearer\s+(\S+)$/i.exec(header);
       if (!m) throw new KmsError("UnrecognizedClientException", "the authorization header must be 'Bearer <session token>'");
-      caller = await refuseUnless(() => authenticate(identities, m[1]!, req.contextValues.get(clockKey)(), partition));
+      caller = await refuseUnless(() => sessions.authenticate(m[1]!, req.contextValues.get(clockKey)(), partition));
     }
     req.contextValues.set(callerKey, caller);
     const context = req.contextValues.get(requestContextKey);
     if (context) context.principal = caller.arn;
     return next(req);
-  };
+  }
 }
 
 /** Turns an authentication failure into the exception AWS gives for it. */

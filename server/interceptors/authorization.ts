@@ -11,6 +11,7 @@ import { checkGrantTokens } from "../services/grants/grant-token.js";
 import { managedKeyFactory } from "../services/managed-keys.js";
 import type { ResolvedKey } from "../services/resolve-key.js";
 import { derivedFrom } from "../store/derived.js";
+import type { ChainRequest, Next } from "./next.js";
 
 /**
  * Decides every request before its handler runs, from the contract: each (kms.v1.access) rule
@@ -19,9 +20,10 @@ import { derivedFrom } from "../store/derived.js";
  * grants decide, as AWS KMS does; explicit deny wins; the default is deny.
  */
 export function createAuthorizationInterceptor(services: ServerServices): Interceptor {
-  return (next) => async (req) => {
+  // Calls that need no credentials pass without a promise of ours.
+  return (next) => (req) => (methodOptions(req.method).unauthenticated ? next(req) : authorized(next, req));
+  async function authorized(next: Next, req: ChainRequest) {
     const options = methodOptions(req.method);
-    if (options.unauthenticated) return next(req);
     const rules = options.access;
     if (rules.length === 0) {
       // Fail closed: an RPC must declare its access rules or that its handler decides.
@@ -86,7 +88,7 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
     req.contextValues.set(resolvedKeysKey, resolved);
     req.contextValues.set(callerPoliciesKey, policies);
     return next(req);
-  };
+  }
 }
 
 /** The encryption context a request carries, for grant constraints. */

@@ -25,6 +25,8 @@ export class CachingKvStore implements KvStore {
   readonly #ranges = new Map<string, Entry<Array<[string, string]>>>();
   /** Bumped by every write; a read that saw it change does not fill the cache. */
   #epoch = 0;
+  /** Like #epoch, by top-level scope ("identity", "regions", "audit"). */
+  readonly #scopeEpochs = new Map<string, number>();
 
   constructor(
     private readonly inner: KvStore,
@@ -59,11 +61,33 @@ export class CachingKvStore implements KvStore {
 
   async batch(operations: readonly KvOperation[]): Promise<void> {
     this.#epoch++;
+    this.#bumpScopes(operations);
     try {
       await this.inner.batch(operations);
     } finally {
       this.#epoch++;
+      this.#bumpScopes(operations);
       for (const { key } of operations) this.#invalidate(key);
+    }
+  }
+
+  /**
+   * A number that changes whenever a write under the top-level scope starts or ends: what was
+   * derived from reads of the scope while it stayed the same is still what the store holds.
+   * Writes elsewhere (the audit trail, last-usage records) leave it alone.
+   */
+  writesUnder(scope: string): number {
+    return this.#scopeEpochs.get(scope) ?? 0;
+  }
+
+  #bumpScopes(operations: readonly KvOperation[]): void {
+    let last: string | undefined;
+    for (const { key } of operations) {
+      const slash = key.indexOf("/");
+      const scope = slash === -1 ? key : key.slice(0, slash);
+      if (scope === last) continue;
+      last = scope;
+      this.#scopeEpochs.set(scope, (this.#scopeEpochs.get(scope) ?? 0) + 1);
     }
   }
 
