@@ -129,6 +129,13 @@ export class CachingKvStore implements KvStore {
 
 /** The prefix of a range that covers exactly the keys under it, or undefined for any other range. */
 function wholePrefix(range: KvRange): string | undefined {
-  if (range.gte === undefined || range.gt !== undefined || range.limit !== undefined || !range.gte.endsWith("/")) return undefined;
-  return range.lt === range.gte.slice(0, -1) + "0" || range.lt === range.gte + "\uffff" ? range.gte : undefined;
+  const { gte, lt } = range;
+  if (gte === undefined || lt === undefined || range.gt !== undefined || range.limit !== undefined) return undefined;
+  const n = gte.length;
+  if (n === 0 || gte.charCodeAt(n - 1) !== SLASH) return undefined;
+  // lt is prefixEnd(gte) ("a/" -> "a0") or gte + "\uffff"; compared without building either.
+  const covers = lt.length === n ? lt.charCodeAt(n - 1) === SLASH + 1 && lt.startsWith(gte.substring(0, n - 1)) : lt.length === n + 1 && lt.charCodeAt(n) === 0xffff && lt.startsWith(gte);
+  return covers ? gte : undefined;
 }
+
+const SLASH = 0x2f;

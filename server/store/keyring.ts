@@ -41,18 +41,20 @@ export interface OpenKeyVersion extends SymmetricKeyVersion {
   readonly keyMaterialId: string;
 }
 
+/** Unwrapped key versions kept in memory: at most this many, for at most this long. */
+const MATERIAL_CACHE = { maxEntries: 1000, maxAgeMs: 5 * 60_000 } as const;
+
 /**
  * One region's keyring: keys, their wrapped material versions and aliases. Reads are direct;
  * changes go through transaction(), which locks the named resources and writes everything it
  * staged in one atomic, durable batch, or nothing if the callback throws.
  */
-/** Unwrapped key versions kept in memory: at most this many, for at most this long. */
-const MATERIAL_CACHE = { maxEntries: 1000, maxAgeMs: 5 * 60_000 } as const;
-
 export class Keyring {
   readonly #batches: LockedBatches;
   /** Unwrapped material by key, version and wrapped form: content-addressed, so a changed record can never hit a stale entry. */
   readonly #materials = new Map<string, { material: Buffer; at: number }>();
+  /** Where last-usage records live, as the root store names them. */
+  readonly #qualifiedLastUsagePrefix: string;
 
   constructor(
     private readonly kv: KvStore,
@@ -60,6 +62,7 @@ export class Keyring {
     private readonly rootKey: Uint8Array,
   ) {
     this.#batches = new LockedBatches(kv);
+    this.#qualifiedLastUsagePrefix = kv.qualify([{ type: "del", key: LAST_USAGE }])[0]!.key;
   }
 
   async getKey(keyId: string): Promise<KeyRecord | undefined> {
@@ -141,9 +144,18 @@ export class Keyring {
     return parse<KeyLastUsageRecord>(await this.kv.get(LAST_USAGE + keyId));
   }
 
-  /** The root-qualified write that records a use of a key; it rides in the request's audit batch. */
+  /**
+   * The root-qualified write that records a use of a key; it rides in the request's audit batch.
+   * Its value is serialized when read: of a group's writes to one key only the last is stored.
+   */
   lastUsageWrite(usage: KeyLastUsageRecord): KvOperation {
-    return this.kv.qualify([{ type: "put", key: LAST_USAGE + usage.keyId, value: JSON.stringify(usage) }])[0]!;
+    return {
+      type: "put",
+      key: this.#qualifiedLastUsagePrefix + usage.keyId,
+      get value() {
+        return JSON.stringify(usage);
+      },
+    };
   }
 
   /** Drops a key's unwrapped material from memory (its versions were destroyed). */

@@ -24,11 +24,9 @@ export class PrefixedStore implements KvStore {
 
   async range(range: KvRange): Promise<Array<[string, string]>> {
     const p = this.prefix;
-    const rows = await this.root.range({
-      ...(range.gt !== undefined ? { gt: p + range.gt } : { gte: p + (range.gte ?? "") }),
-      lt: range.lt !== undefined ? p + range.lt : p + "\uffff",
-      ...(range.limit !== undefined ? { limit: range.limit } : {}),
-    });
+    const lt = range.lt !== undefined ? p + range.lt : p + "\uffff";
+    // Plain literals, no spreads: every key's grants and every caller's policies come through here.
+    const rows = await this.root.range(range.gt !== undefined ? { gt: p + range.gt, lt, limit: range.limit } : { gte: p + (range.gte ?? ""), lt, limit: range.limit });
     return derivedFrom(this.#unprefixed, rows, (all) => all.map(([key, value]) => [key.slice(p.length), value]));
   }
 
