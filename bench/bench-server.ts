@@ -42,7 +42,9 @@ export interface BenchServer {
 /** Starts server/main.ts on a free port with a fresh data directory and waits until it listens. */
 export async function startServer(): Promise<BenchServer> {
   const dataDir = await mkdtemp(join(tmpdir(), "kms-bench-"));
-  const server = spawnNode("server", process.env.KMS_BENCH_DIST ? ["dist/server/main.js"] : ["--import", "tsx", "server/main.ts"], {
+  // KMS_BENCH_BUILD: a directory of tsc output to run instead of the sources (to compare builds).
+  const build = process.env.KMS_BENCH_BUILD;
+  const server = spawnNode("server", build ? [join(build, "server/main.js")] : ["--import", "tsx", "server/main.ts"], {
     cwd: root,
     // Quotas off: this measures capacity, not the quota (which would refuse the control-plane rows).
     env: { ...process.env, KMS_PORT: "0", KMS_DATA_DIR: dataDir, KMS_LOG_LEVEL: "info", KMS_QUOTA_SYMMETRIC: "0", KMS_QUOTA_ASYMMETRIC: "0", KMS_QUOTA_CONTROL: "0" },

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { createInterface } from "node:readline";
@@ -11,7 +10,7 @@ import { DescribeKeyRequestSchema } from "../gen/kms/v1/keys_pb.js";
 import { KeyManagementService } from "../gen/kms/v1/key_management_service_pb.js";
 import { DecryptRequestSchema, EncryptRequestSchema, GenerateDataKeyRequestSchema, ReEncryptRequestSchema } from "../gen/kms/v1/symmetric_pb.js";
 import { DataKeySpec } from "../gen/kms/v1/types_pb.js";
-import { generate, startServer } from "./bench-server.js";
+import { generate, spawnNode, startServer } from "./bench-server.js";
 import { cpuSeconds, residentMiB } from "./process-stats.js";
 
 // The end-to-end benchmark: the real server (authentication, authorization and audit on, as in
@@ -19,7 +18,8 @@ import { cpuSeconds, residentMiB } from "./process-stats.js";
 // over 4 HTTP/2 connections. Server CPU per request comes from /proc; every figure is also given
 // as a ratio to the no-op health Check on the same transport, measured in the same run.
 const smoke = process.env.BENCH_SMOKE === "1";
-const durationMs = smoke ? 300 : 5000;
+const rounds = smoke ? 1 : Number(process.env.BENCH_ROUNDS ?? 5);
+const durationMs = smoke ? 300 : 2000;
 const concurrency = 64;
 const connections = 4;
 const listening = await startServer();
@@ -47,72 +47,114 @@ try {
     { name: "DescribeKey", path: kmsPath("DescribeKey"), request: bin(DescribeKeyRequestSchema, { keyId }), authenticated: true },
   ];
 
-  const rows: Array<Record<string, string | number>> = [];
-  // A freshly started server is still compiling its hot paths and collecting start-up garbage:
-  // warm the whole of it before the first row (the no-op, which every ratio divides by).
-  if (!smoke) {
-    for (const scenario of [scenarios[1]!, scenarios[0]!]) {
-      await generate({ url: listening.url, protocol: "grpc", path: scenario.path, request: scenario.request, concurrency, connections, durationMs: 2000, ...(scenario.authenticated ? { token } : {}) });
-    }
-  }
-  for (const protocol of ["grpc", "connect"] as const) {
-    let noopCpu = 0;
-    for (const scenario of scenarios) {
-      const job = { url: listening.url, protocol, path: scenario.path, request: scenario.request, concurrency: scenario.concurrency ?? concurrency, connections, durationMs, ...(scenario.authenticated ? { token } : {}) };
-      if (!smoke) await generate({ ...job, durationMs: 500 }); // warm-up
-      const cpuBefore = await cpuSeconds(listening.pid);
-      const result = await generate(job);
-      const cpuUs = result.requests === 0 ? 0 : Math.round((((await cpuSeconds(listening.pid)) - cpuBefore) / result.requests) * 1e6 * 10) / 10;
-      if (scenario.path.includes("Health")) noopCpu = cpuUs;
-      if (result.errors > 0) console.error(`${protocol} ${scenario.name}: ${result.errors} errors (${result.firstError})`);
-      rows.push({
-        protocol,
-        operation: scenario.name,
-        requestsPerSecond: Math.round(result.requests / (result.elapsedMs / 1000)),
-        p50: result.p50,
-        p90: result.p90,
-        p99: result.p99,
-        serverCpuUsPerRequest: cpuUs,
-        cpuRatioToNoop: noopCpu > 0 ? Math.round((cpuUs / noopCpu) * 100) / 100 : 0,
-        serverRssMiB: await residentMiB(listening.pid),
-        errors: result.errors,
-      });
-    }
-  }
+  // The reference: a bare @grpc/grpc-js server's no-op, on the same core as ours.
+  const reference = spawnNode("server", ["--import", "tsx", fileURLToPath(new URL("./grpc-js-noop-server.ts", import.meta.url))], { stdio: ["ignore", "pipe", "inherit"] });
+  const ref = await new Promise<{ port: number; pid: number }>((resolve) => createInterface({ input: reference.stdout! }).once("line", (l) => resolve(JSON.parse(l) as never)));
+  const referenceRow = { protocol: "grpc" as const, name: "reference: @grpc/grpc-js server no-op", url: `http://127.0.0.1:${ref.port}`, pid: ref.pid, path: "/grpc.health.v1.Health/Check", request: "", authenticated: false };
 
-  // The reference: a bare @grpc/grpc-js server's no-op, measured the same way in the same run.
-  const reference = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./grpc-js-noop-server.ts", import.meta.url))], { stdio: ["ignore", "pipe", "inherit"] });
   try {
-    const { port, pid } = await new Promise<{ port: number; pid: number }>((resolve) => createInterface({ input: reference.stdout! }).once("line", (l) => resolve(JSON.parse(l) as never)));
-    const job = { url: `http://127.0.0.1:${port}`, protocol: "grpc", path: "/grpc.health.v1.Health/Check", request: "", concurrency, connections, durationMs };
-    if (!smoke) await generate({ ...job, durationMs: 500 });
-    const cpuBefore = await cpuSeconds(pid);
-    const result = await generate(job);
-    const cpuUs = result.requests === 0 ? 0 : Math.round((((await cpuSeconds(pid)) - cpuBefore) / result.requests) * 1e6 * 10) / 10;
-    const ours = rows.find((r) => r.protocol === "grpc" && String(r.operation).startsWith("no-op"))!;
-    rows.push({
-      protocol: "grpc",
-      operation: "reference: @grpc/grpc-js server no-op",
-      requestsPerSecond: Math.round(result.requests / (result.elapsedMs / 1000)),
-      p50: result.p50,
-      p90: result.p90,
-      p99: result.p99,
-      serverCpuUsPerRequest: cpuUs,
-      cpuRatioToNoop: cpuUs > 0 ? Math.round((cpuUs / Number(ours.serverCpuUsPerRequest)) * 100) / 100 : 0,
-      serverRssMiB: await residentMiB(pid),
-      errors: result.errors,
-    });
+    const rows = [
+      ...(["grpc", "connect"] as const).flatMap((protocol) => scenarios.map((s) => ({ ...s, protocol, url: listening.url, pid: listening.pid, ...(s.authenticated ? { token } : {}) }))),
+      referenceRow,
+    ];
+    // A freshly started server is still compiling its hot paths and collecting start-up garbage:
+    // warm the whole of it before the first round.
+    if (!smoke) {
+      for (const row of [rows[1]!, rows[0]!, referenceRow]) await generate(jobOf(row, 2000));
+    }
+    // Rounds: every row once a round, in the same order. The machine's speed drifts by a third
+    // within minutes, so one long run per row compares rows measured at different speeds;
+    // medians over interleaved rounds compare them at the same ones.
+    const samples = rows.map(() => [] as Sample[]);
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, row] of rows.entries()) samples[i]!.push(await measure(row));
+    }
+
+    const summary = rows.map((row, i) => ({ row, ...medians(samples[i]!) }));
+    const noopOf = (protocol: string) => summary.find((r) => r.row.protocol === protocol && r.row.name.startsWith("no-op"))!.cpuUs;
+    const table = summary.map(({ row, ...m }) => ({
+      protocol: row.protocol,
+      operation: row.name,
+      requestsPerSecond: m.requestsPerSecond,
+      p50: m.p50,
+      p90: m.p90,
+      p99: m.p99,
+      serverCpuUsPerRequest: m.cpuUs,
+      // The reference is a ratio to our no-op; every other row to the no-op of its own protocol.
+      cpuRatioToNoop: ratio(m.cpuUs, noopOf(row.protocol)),
+      serverRssMiB: m.rssMiB,
+      errors: m.errors,
+    }));
+
+    console.log(`\nend to end, ${cpus()[0]?.model ?? "cpu"} x${cpus().length}, node ${process.version}, ${concurrency} in flight over ${connections} connections, ${rounds} rounds of ${durationMs} ms, medians${smoke ? " (smoke)" : ""}`);
+    console.log("| protocol | operation | req/s | p50 ms | p90 ms | p99 ms | server CPU us/req | x no-op CPU | server RSS MiB |\n|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (const r of table) console.log(`| ${r.protocol} | ${r.operation} | ${r.requestsPerSecond} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.serverCpuUsPerRequest} | ${r.cpuRatioToNoop} | ${r.serverRssMiB} |`);
+    if (!smoke) {
+      await mkdir(new URL("./results/", import.meta.url), { recursive: true });
+      await writeFile(new URL(`./results/load-${new Date().toISOString().replace(/[:.]/g, "-")}.json`, import.meta.url), JSON.stringify({ node: process.version, cpus: cpus().length, rounds, roundMs: durationMs, rows: table }, null, 2));
+    }
   } finally {
     reference.kill();
   }
-
-  console.log(`\nend to end, ${cpus()[0]?.model ?? "cpu"} x${cpus().length}, node ${process.version}, ${concurrency} in flight over ${connections} connections, ${durationMs} ms each${smoke ? " (smoke)" : ""}`);
-  console.log("| protocol | operation | req/s | p50 ms | p90 ms | p99 ms | server CPU us/req | x no-op CPU | server RSS MiB |\n|---|---|---:|---:|---:|---:|---:|---:|---:|");
-  for (const r of rows) console.log(`| ${r.protocol} | ${r.operation} | ${r.requestsPerSecond} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.serverCpuUsPerRequest} | ${r.cpuRatioToNoop} | ${r.serverRssMiB} |`);
-  if (!smoke) {
-    await mkdir(new URL("./results/", import.meta.url), { recursive: true });
-    await writeFile(new URL(`./results/load-${new Date().toISOString().replace(/[:.]/g, "-")}.json`, import.meta.url), JSON.stringify({ node: process.version, cpus: cpus().length, rows }, null, 2));
-  }
 } finally {
   await listening.stop();
+}
+
+/** What one round measured of one row. */
+interface Sample {
+  readonly requestsPerSecond: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly cpuUs: number;
+  readonly rssMiB: number;
+  readonly errors: number;
+}
+
+interface Row {
+  readonly protocol: "grpc" | "connect";
+  readonly name: string;
+  readonly url: string;
+  readonly pid: number;
+  readonly path: string;
+  readonly request: string;
+  readonly authenticated: boolean;
+  readonly token?: string;
+  readonly concurrency?: number;
+}
+
+function jobOf(row: Row, ms: number) {
+  return { url: row.url, protocol: row.protocol, path: row.path, request: row.request, concurrency: row.concurrency ?? concurrency, connections, durationMs: ms, ...(row.token !== undefined ? { token: row.token } : {}) };
+}
+
+/** One round of a row: a short warm-up, then the measured run, with the server's CPU from /proc. */
+async function measure(row: Row): Promise<Sample> {
+  if (!smoke) await generate(jobOf(row, 300));
+  const cpuBefore = await cpuSeconds(row.pid);
+  const result = await generate(jobOf(row, durationMs));
+  const cpuUs = result.requests === 0 ? 0 : (((await cpuSeconds(row.pid)) - cpuBefore) / result.requests) * 1e6;
+  if (result.errors > 0) console.error(`${row.protocol} ${row.name}: ${result.errors} errors (${result.firstError})`);
+  return { requestsPerSecond: result.requests / (result.elapsedMs / 1000), p50: result.p50, p90: result.p90, p99: result.p99, cpuUs, rssMiB: await residentMiB(row.pid), errors: result.errors };
+}
+
+/** Each figure's median over the rounds, rounded for the table. */
+function medians(samples: readonly Sample[]) {
+  const median = (pick: (s: Sample) => number) => {
+    const sorted = samples.map(pick).sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)]!;
+  };
+  const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
+  return {
+    requestsPerSecond: Math.round(median((s) => s.requestsPerSecond)),
+    p50: round(median((s) => s.p50), 1),
+    p90: round(median((s) => s.p90), 1),
+    p99: round(median((s) => s.p99), 1),
+    cpuUs: round(median((s) => s.cpuUs), 1),
+    rssMiB: round(median((s) => s.rssMiB), 1),
+    errors: samples.reduce((n, s) => n + s.errors, 0),
+  };
+}
+
+function ratio(cpuUs: number, noopUs: number): number {
+  return noopUs > 0 ? Math.round((cpuUs / noopUs) * 100) / 100 : 0;
 }
