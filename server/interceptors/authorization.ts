@@ -65,17 +65,20 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
         resourceAliases: keyPolicy && (policies.mentionsResourceAliases || mentionsResourceAliases(keyPolicy)) ? await keyring!.listAliasNamesOfKey(target.key!.key.keyId, undefined, 50) : undefined,
       });
       const request: AccessRequest = { principal: caller, action: rule.action, resource: target.resource, context };
-      const result = authorize({
-        request,
-        key: keyPolicy && {
-          policy: keyPolicy,
-          accountId: target.key!.key.accountId,
-          grants: derivedFrom(grantRules, await keyring!.listGrants(target.key!.key.keyId), (grants) => grants.map(toGrantRule)),
-          encryptionContext: encryptionContextOf(req.method.input, message),
-        },
-        identityPolicies: policies.identityPolicies,
-        sessionPolicy: policies.sessionPolicy,
-      });
+      const decide = (grants: readonly GrantRule[]) =>
+        authorize({
+          request,
+          key: keyPolicy && { policy: keyPolicy, accountId: target.key!.key.accountId, grants, encryptionContext: encryptionContextOf(req.method.input, message) },
+          identityPolicies: policies.identityPolicies,
+          sessionPolicy: policies.sessionPolicy,
+        });
+      // Grants are weighed only where no policy allows and none denies, so they are read only
+      // then; deciding again with them gives what one decision with them would have.
+      let result = decide([]);
+      if (!result.allowed && result.reason === "no-allow" && keyPolicy) {
+        const grants = derivedFrom(grantRules, await keyring!.listGrants(target.key!.key.keyId), (all) => all.map(toGrantRule));
+        if (grants.length > 0) result = decide(grants);
+      }
       if (!result.allowed) {
         // The refused check goes on record too, with the statement that denied it, if any.
         decisions.push({ action: rule.action, resource: target.resource, decidedBy: result.reason === "explicit-deny" ? [result.decidedBy] : [] });
