@@ -4,6 +4,7 @@ import type { AliasRecord, GrantRecord, KeyLastUsageRecord, KeyRecord, KeyVersio
 import { prefixEnd, type KvOperation, type KvStore } from "./kv-store.js";
 import { parseRecord } from "./parsed-records.js";
 import { derivedFrom } from "./derived.js";
+import { AgeBoundedMap } from "./age-bounded-map.js";
 import { LockedBatches, type Commit } from "./locked-batches.js";
 
 // Layout of a region's keyspace (key ids are unique in a region, whatever the account):
@@ -41,7 +42,7 @@ export interface OpenKeyVersion extends SymmetricKeyVersion {
   readonly keyMaterialId: string;
 }
 
-/** Unwrapped key versions kept in memory: at most this many, for at most this long. */
+/** Unwrapped key versions kept in memory: at most this many, for at most this long (swept each minute). */
 const MATERIAL_CACHE = { maxEntries: 1000, maxAgeMs: 5 * 60_000 } as const;
 
 /**
@@ -52,7 +53,7 @@ const MATERIAL_CACHE = { maxEntries: 1000, maxAgeMs: 5 * 60_000 } as const;
 export class Keyring {
   readonly #batches: LockedBatches;
   /** Unwrapped material by key, version and wrapped form: content-addressed, so a changed record can never hit a stale entry. */
-  readonly #materials = new Map<string, { material: Buffer; at: number }>();
+  readonly #materials = new AgeBoundedMap<{ material: Buffer; wrapped: string }>(MATERIAL_CACHE);
   /** Where last-usage records live, as the root store names them. */
   readonly #qualifiedLastUsagePrefix: string;
 
@@ -160,7 +161,7 @@ export class Keyring {
 
   /** Drops a key's unwrapped material from memory (its versions were destroyed). */
   forgetMaterial(keyId: string): void {
-    for (const cacheKey of this.#materials.keys()) if (cacheKey.startsWith(`${keyId}/`)) this.#materials.delete(cacheKey);
+    this.#materials.deleteWhere((cacheKey) => cacheKey.startsWith(`${keyId}/`));
   }
 
   /** Unwraps one version of a key's material, or undefined when the key has no such version. */
@@ -171,16 +172,14 @@ export class Keyring {
   }
 
   #unwrap(record: KeyVersionRecord): Buffer {
-    const now = Date.now();
     // The binding is part of the cache key, as it is part of the unwrapping: a wrapped version
-    // copied into another key's record must not find this entry.
-    const cacheKey = `${record.keyId}/${record.version}/${record.wrappedMaterial}`;
+    // copied into another key's record must not find this entry. The wrapped form must match
+    // too (compared on a hit rather than built into the key, which cost a long string a call).
+    const cacheKey = `${record.keyId}/${record.version}`;
     const cached = this.#materials.get(cacheKey);
-    if (cached && now - cached.at <= MATERIAL_CACHE.maxAgeMs) return cached.material;
+    if (cached && cached.wrapped === record.wrappedMaterial) return cached.material;
     const material = unwrapKeyMaterial(this.rootKey, Buffer.from(record.wrappedMaterial, "base64"), { region: this.region, keyId: record.keyId, version: record.version });
-    this.#materials.delete(cacheKey);
-    this.#materials.set(cacheKey, { material, at: now });
-    if (this.#materials.size > MATERIAL_CACHE.maxEntries) this.#materials.delete(this.#materials.keys().next().value!);
+    this.#materials.set(cacheKey, { material, wrapped: record.wrappedMaterial });
     return material;
   }
 
