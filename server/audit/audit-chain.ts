@@ -1,4 +1,4 @@
-import { hash as digest } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { AuditEntry, AuditRecord } from "./audit-record.js";
 
 /** The hash before the first record. */
@@ -22,7 +22,7 @@ export function chainEntry(entry: AuditEntry, seq: number, prevHash: string): { 
   // Exactly JSON.stringify({ ...entry, seq, prevHash }), without copying the entry first.
   const entryJson = JSON.stringify(entry);
   const unsignedJson = `${entryJson.length > 2 ? `${entryJson.slice(0, -1)},` : "{"}"seq":${seq},"prevHash":${JSON.stringify(prevHash)}}`;
-  const hash = digest("sha256", unsignedJson, "hex");
+  const hash = createHash("sha256").update(unsignedJson).digest("hex");
   return { hash, json: `${unsignedJson.slice(0, -1)},"hash":"${hash}"}` };
 }
 

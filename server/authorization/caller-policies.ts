@@ -36,7 +36,7 @@ export async function loadCallerPolicies(identities: IdentityStore, cache: Polic
   let policies = bySessionPolicy.get(caller.sessionPolicy);
   if (!policies) {
     policies = compile(documents, cache, caller.sessionPolicy);
-    // Session policies are as many as sessions: keep the few a document list meets most recently.
+    // Session policies are as many as sessions: keep the 64 compiled last for a document list.
     if (bySessionPolicy.size >= 64) bySessionPolicy.delete(bySessionPolicy.keys().next().value);
     bySessionPolicy.set(caller.sessionPolicy, policies);
   }

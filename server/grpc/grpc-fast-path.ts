@@ -11,42 +11,50 @@ import { unaryRequest, type UnaryInvoker, type UnaryRoute } from "./unary-invoke
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const GRPC_CONTENT_TYPES = new Set(["application/grpc", "application/grpc+proto"]);
 
-/** Serves one HTTP/2 stream itself and returns true, or returns false to leave it to the next server. */
-export type StreamHandler = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => boolean;
+/**
+ * Serves one HTTP/2 stream itself, returning the promise of that work (it never rejects), or
+ * returns undefined to leave the stream to the next server.
+ */
+export type StreamHandler = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => Promise<void> | undefined;
 
 /**
  * Serves unary gRPC calls over HTTP/2 directly on the stream, through the same interceptor chain
  * and handlers, at a fraction of connect-node's cost per call: it works on the raw HTTP/2
  * stream (no compatibility request and response objects) and allocates no abort signals, async
- * iterables or stream pipelines. Returns false for anything it does not handle (gRPC-web,
- * Connect, compressed or streaming calls, unknown paths), which connect-node then serves.
+ * iterables or stream pipelines. Leaves alone anything it does not handle (gRPC-web, Connect,
+ * compressed or streaming calls, unknown paths, and calls from a browser origin, which need
+ * CORS), which connect-node then serves.
  */
 export function createGrpcFastPath(routes: ReadonlyMap<string, UnaryRoute>, invoke: UnaryInvoker, contextValuesFor: (socket: { remoteAddress?: string | undefined }) => ContextValues): StreamHandler {
   return (stream, headers) => {
-    if (headers[":method"] !== "POST") return false;
-    if (!GRPC_CONTENT_TYPES.has(String(headers["content-type"]))) return false;
+    if (headers[":method"] !== "POST" || headers.origin !== undefined) return undefined;
+    if (!GRPC_CONTENT_TYPES.has(String(headers["content-type"]))) return undefined;
     const encoding = headers["grpc-encoding"];
-    if (encoding !== undefined && encoding !== "identity") return false;
+    if (encoding !== undefined && encoding !== "identity") return undefined;
     const route = routes.get(String(headers[":path"]));
-    if (!route) return false;
-    void serve(route, stream, headers);
-    return true;
+    // The connection is known now; once the client resets the stream it is gone from it, and a
+    // request must never run without the facts (source address, certificate) policies check.
+    const socket = stream.session?.socket;
+    if (!route || !socket) return undefined;
+    return serve(route, stream, headers, socket);
   };
 
-  async function serve(route: UnaryRoute, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
+  async function serve(route: UnaryRoute, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, socket: { remoteAddress?: string | undefined }): Promise<void> {
     // Handlers rarely look at the abort signal, and making one per request is costly: it is
     // made on first use, and aborted if the client goes away before the answer.
     let aborted: AbortController | undefined;
     const signal = () => (aborted ??= new AbortController()).signal;
     let finished = false;
-    // A reset by the client surfaces as an error on the stream; "close" below is what acts on it.
+    // A reset with an error code surfaces as an error on the stream; "close" is what acts on any reset.
     stream.on("error", ignore);
     stream.once("close", () => {
       if (!finished) aborted?.abort();
     });
     try {
       const message = await readMessage(stream, route);
-      const socket = stream.session?.socket ?? {};
+      // A reset, even RST_STREAM NO_ERROR (which Node reports as the end of the body and then
+      // closes the stream), means the client went away: the call is not run on what was read.
+      if (stream.closed || stream.destroyed) throw new ConnectError("the client reset the stream", Code.Canceled);
       const request = unaryRequest(route, message, PlainHeaders.fromIncoming(headers), contextValuesFor(socket).set(transportKey, "grpc-fast-path"), signal, `http://${headers[":authority"] ?? "localhost"}${headers[":path"]}`);
       const response = await invoke(route, request);
       const body = toBinary(route.method.output, response.message);

@@ -1,4 +1,4 @@
-import { createHash, hash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
@@ -30,7 +30,7 @@ export function parseSessionToken(token: string): { sessionId: string; secret: s
 
 /** The stored form of a token secret: SHA-256, so a copy of the store holds no usable token. */
 export function hashSecret(secret: string): string {
-  return hash("sha256", secret, "hex");
+  return createHash("sha256").update(secret, "utf8").digest("hex");
 }
 
 /** Compares two secrets in constant time (by their SHA-256, so lengths never leak). */

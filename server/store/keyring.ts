@@ -52,7 +52,7 @@ const MATERIAL_CACHE = { maxEntries: 1000, maxAgeMs: 5 * 60_000 } as const;
  */
 export class Keyring {
   readonly #batches: LockedBatches;
-  /** Unwrapped material by key, version and wrapped form: content-addressed, so a changed record can never hit a stale entry. */
+  /** Unwrapped material by key and version, with the wrapped form it came from: a hit must match it, so a changed record never meets a stale entry. */
   readonly #materials = new AgeBoundedMap<{ material: Buffer; wrapped: string }>(MATERIAL_CACHE);
   /** Where last-usage records live, as the root store names them. */
   readonly #qualifiedLastUsagePrefix: string;

@@ -36,22 +36,25 @@ type InFlight = http2.ServerHttp2Stream | Parameters<NodeHandlerFn>[1];
 export function createHttpListener(handler: NodeHandlerFn, tls?: TlsOptions, streams?: StreamHandler): HttpListener {
   const inFlight = new Set<InFlight>();
   let drained: (() => void) | undefined;
-  const track = (entry: InFlight) => {
-    inFlight.add(entry);
-    entry.once("close", () => {
-      inFlight.delete(entry);
-      if (inFlight.size === 0) drained?.();
-    });
+  const finished = (entry: InFlight) => {
+    inFlight.delete(entry);
+    if (inFlight.size === 0) drained?.();
   };
   const counted: NodeHandlerFn = (req, res) => {
-    track(res);
+    inFlight.add(res);
+    res.once("close", () => finished(res));
     handler(req, res);
   };
-  const direct: StreamHandler | undefined =
+  // A stream served directly counts until its work is done, not until the stream closes: a
+  // client may reset it while its call still runs (and writes), and draining must wait for that.
+  const direct =
     streams &&
-    ((stream, headers) => {
-      if (!streams(stream, headers)) return false;
-      track(stream);
+    ((stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean => {
+      const serving = streams(stream, headers);
+      if (!serving) return false;
+      inFlight.add(stream);
+      const done = () => finished(stream);
+      serving.then(done, done);
       return true;
     });
 
@@ -114,7 +117,7 @@ export function createHttpListener(handler: NodeHandlerFn, tls?: TlsOptions, str
  * a small gRPC call itself. A stream the direct handler takes never becomes one: the server's
  * 'stream' event goes to the compatibility layer only when the handler declines it.
  */
-function offerStreamsFirst(server: http2.Http2Server | http2.Http2SecureServer, direct: StreamHandler): void {
+function offerStreamsFirst(server: http2.Http2Server | http2.Http2SecureServer, direct: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean): void {
   const emit = server.emit.bind(server) as (event: string | symbol, ...args: unknown[]) => boolean;
   server.emit = ((event: string | symbol, ...args: unknown[]) => {
     if (event === "stream" && direct(args[0] as http2.ServerHttp2Stream, args[1] as http2.IncomingHttpHeaders)) return true;
