@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { DataKeyPairSpec, KeySpec, KeyUsage } from "../gen/kms/v1/types_pb.js";
-import { allClients, connectGrpc, failureOf, type KmsClient } from "./support/clients.js";
+import { allClients, connectGrpc, expectFailure, type KmsClient } from "./support/clients.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 import { sharedKeys, type SharedKey } from "./support/shared-keys.js";
 
@@ -48,11 +48,6 @@ type Key = SharedKey;
 
 const sharedKey = sharedKeys(() => admin(), "data-key-pairs");
 const keyOf = (spec: KeySpec = KeySpec.SYMMETRIC_DEFAULT, usage: KeyUsage = KeyUsage.ENCRYPT_DECRYPT): Promise<Key> => sharedKey(spec, usage);
-
-async function expectFailure(t: ExecutionContext, call: Promise<unknown>, exception: string, what: string): Promise<void> {
-  const failure = await failureOf(call);
-  t.is(failure.exception, exception, `${what}: ${failure.message}`);
-}
 
 /** The DER SPKI `openssl pkey` derives from a DER PKCS#8 private key (it fails if openssl cannot read the key). */
 async function opensslPublicOf(pkcs8: Uint8Array): Promise<Buffer> {

@@ -1,7 +1,6 @@
-import test, { type ExecutionContext } from "ava";
+import test from "ava";
 import { DataKeySpec } from "../gen/kms/v1/types_pb.js";
-import { errorCatalog, type ExceptionName } from "../server/errors/catalog.js";
-import { allClients, failureOf, type KmsClient } from "./support/clients.js";
+import { allClients, expectFailure, type KmsClient } from "./support/clients.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 
 let server: TestServer;
@@ -11,13 +10,6 @@ test.before(async () => {
 test.after.always(async () => {
   await server?.destroy();
 });
-
-/** Asserts that a call fails with the exception and the status code the catalog gives it. */
-async function expectFailure(t: ExecutionContext, call: Promise<unknown>, exception: ExceptionName, what?: string): Promise<void> {
-  const failure = await failureOf(call);
-  t.is(failure.exception, exception, what);
-  t.is(failure.code, errorCatalog[exception].code, what);
-}
 
 async function newKey(kms: KmsClient): Promise<{ keyId: string; arn: string }> {
   const { keyMetadata } = await kms.createKey({ description: "data-keys test" });

@@ -1,7 +1,7 @@
-import test, { type ExecutionContext } from "ava";
+import test from "ava";
 import { randomBytes } from "node:crypto";
 import { EncryptionAlgorithmSpec, KeySpec, KeyUsage, MacAlgorithmSpec as M } from "../gen/kms/v1/types_pb.js";
-import { allClients, connectGrpc, failureOf, type KmsClient } from "./support/clients.js";
+import { allClients, connectGrpc, expectFailure, type KmsClient } from "./support/clients.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 
 // HMAC keys end to end: GenerateMac / VerifyMac for every HMAC spec, their refusals, and the
@@ -56,11 +56,6 @@ function flipBit(bytes: Uint8Array, index: number): Uint8Array {
   const i = index < 0 ? copy.length + index : index;
   copy[i] = copy[i]! ^ 0x01;
   return copy;
-}
-
-async function expectFailure(t: ExecutionContext, call: Promise<unknown>, exception: string, what: string): Promise<void> {
-  const failure = await failureOf(call);
-  t.is(failure.exception, exception, `${what}: ${failure.message}`);
 }
 
 // ---------------------------------------------------------------------------------------------

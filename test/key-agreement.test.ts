@@ -1,7 +1,7 @@
-import test, { type ExecutionContext } from "ava";
+import test from "ava";
 import { createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
 import { KeyAgreementAlgorithmSpec as KA, KeySpec, KeyUsage, OriginType, SigningAlgorithmSpec } from "../gen/kms/v1/types_pb.js";
-import { allClients, connectGrpc, failureOf, type KmsClient } from "./support/clients.js";
+import { allClients, connectGrpc, expectFailure, type KmsClient } from "./support/clients.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 import { sharedKeys, type SharedKey } from "./support/shared-keys.js";
 
@@ -37,11 +37,6 @@ interface Peer {
 function peerOn(namedCurve: string): Peer {
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve });
   return { privateKey, spki: publicKey.export({ type: "spki", format: "der" }) };
-}
-
-async function expectFailure(t: ExecutionContext, call: Promise<unknown>, exception: string, what: string): Promise<void> {
-  const failure = await failureOf(call);
-  t.is(failure.exception, exception, `${what}: ${failure.message}`);
 }
 
 for (const kind of allClients) {

@@ -1,4 +1,4 @@
-import test, { type ExecutionContext } from "ava";
+import test from "ava";
 import { execFile } from "node:child_process";
 import { constants, createPublicKey, publicEncrypt, randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { EncryptionAlgorithmSpec as E, KeySpec, KeyUsage } from "../gen/kms/v1/types_pb.js";
-import { allClients, connectGrpc, failureOf, type KmsClient } from "./support/clients.js";
+import { allClients, connectGrpc, expectFailure, type KmsClient } from "./support/clients.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 import { sharedKeys, type SharedKey } from "./support/shared-keys.js";
 
@@ -105,12 +105,6 @@ function flipBit(bytes: Uint8Array, index: number): Uint8Array {
   const copy = new Uint8Array(bytes);
   copy[index] = copy[index]! ^ 0x01;
   return copy;
-}
-
-async function expectFailure(t: ExecutionContext, call: Promise<unknown>, exception: string, what: string): Promise<string> {
-  const failure = await failureOf(call);
-  t.is(failure.exception, exception, `${what}: ${failure.message}`);
-  return failure.message;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,8 +7,7 @@ import { join } from "node:path";
 import { ed25519ph } from "@noble/curves/ed25519.js";
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from "@noble/post-quantum/ml-dsa.js";
 import { KeySpec, KeyUsage, MessageType, SigningAlgorithmSpec as S } from "../gen/kms/v1/types_pb.js";
-import { errorCatalog, type ExceptionName } from "../server/errors/catalog.js";
-import { allClients, connectGrpc, failureOf, type KmsClient } from "./support/clients.js";
+import { allClients, connectGrpc, expectFailure, type KmsClient } from "./support/clients.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 
 let server: TestServer;
@@ -18,13 +17,6 @@ test.before(async () => {
 test.after.always(async () => {
   await server?.destroy();
 });
-
-/** Asserts that a call fails with the exception and the status code the catalog gives it. */
-async function expectFailure(t: ExecutionContext, call: Promise<unknown>, exception: ExceptionName, what?: string): Promise<void> {
-  const failure = await failureOf(call);
-  t.is(failure.exception, exception, what);
-  t.is(failure.code, errorCatalog[exception].code, what);
-}
 
 /** A copy with one byte inverted (negative index counts from the end). */
 function flipByte(bytes: Uint8Array, index: number): Buffer {

@@ -1,9 +1,8 @@
-import test, { type ExecutionContext } from "ava";
+import test from "ava";
 import { randomBytes, randomUUID } from "node:crypto";
 import { EncryptionAlgorithmSpec } from "../gen/kms/v1/types_pb.js";
 import { encryptSymmetric } from "../server/crypto/symmetric-encryption.js";
-import { errorCatalog, type ExceptionName } from "../server/errors/catalog.js";
-import { allClients, failureOf, type KmsClient } from "./support/clients.js";
+import { allClients, expectFailure, type KmsClient } from "./support/clients.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 
 let server: TestServer;
@@ -16,13 +15,6 @@ test.after.always(async () => {
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
-
-/** Asserts that a call fails with the exception and the status code the catalog gives it. */
-async function expectFailure(t: ExecutionContext, call: Promise<unknown>, exception: ExceptionName, what?: string): Promise<void> {
-  const failure = await failureOf(call);
-  t.is(failure.exception, exception, what);
-  t.is(failure.code, errorCatalog[exception].code, what);
-}
 
 /** A copy with one byte inverted. */
 function flipByte(bytes: Uint8Array, index: number): Uint8Array {

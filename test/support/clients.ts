@@ -3,8 +3,10 @@ import { Code, ConnectError, createClient, type Client, type Interceptor } from 
 import { findTrailerError } from "@connectrpc/connect/protocol-grpc";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
+import type { ExecutionContext } from "ava";
 import { ErrorDetailSchema } from "../../gen/kms/v1/error_pb.js";
 import { KeyManagementService } from "../../gen/kms/v1/key_management_service_pb.js";
+import { errorCatalog, type ExceptionName } from "../../server/errors/catalog.js";
 
 /**
  * The calls a test makes, whatever the client underneath: the Connect client's shape
@@ -119,4 +121,13 @@ export async function failureOf(call: Promise<unknown>): Promise<{ exception: st
     return kmsErrorOf(error);
   }
   throw new Error("the call succeeded but was expected to fail");
+}
+
+/** Asserts that a call fails with the exception and the status code the catalog gives it; returns its message. */
+export async function expectFailure(t: ExecutionContext, call: Promise<unknown>, exception: ExceptionName, what?: string): Promise<string> {
+  const failure = await failureOf(call);
+  const label = what === undefined ? failure.message : `${what}: ${failure.message}`;
+  t.is(failure.exception, exception, label);
+  t.is(failure.code, errorCatalog[exception].code, label);
+  return failure.message;
 }
