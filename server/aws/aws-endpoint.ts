@@ -43,10 +43,8 @@ export function createAwsEndpoint(routes: ReadonlyMap<string, UnaryRoute>, invok
       const route = routes.get(`/${KeyManagementService.typeName}/${method.name}`)!;
       const message = decodeRequest(method, parseJson(body));
       const [path, query] = (req.url ?? "/").split("?", 2) as [string, string | undefined];
+      // The region is the credential scope's, set by the authentication interceptor once the signature over it is checked.
       const header = new PlainHeaders();
-      // The region is the credential scope's; the signature over the scope is checked in the chain.
-      const region = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(String(req.headers.authorization ?? ""))?.[1];
-      if (region !== undefined) header.set("x-kms-region", region);
       const values = contextValuesFor(req)
         .set(transportKey, "aws-json")
         .set(sigV4RequestKey, { method: req.method ?? "POST", path, query, headers: req.headers as Record<string, string | string[] | undefined>, body });

@@ -1,6 +1,7 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash } from "node:crypto";
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { secretsEqual } from "../identity/secrets.js";
 import { AwsProtocolError } from "./aws-errors.js";
 
 /**
@@ -142,7 +143,7 @@ export async function verifySigV4(request: SigV4Request, options: SigV4VerifyOpt
   const tokenRefused = secret.checkSessionToken
     ? token === undefined || !secret.checkSessionToken(token)
     : secret.sessionToken !== undefined
-      ? token === undefined || !stringsEqual(token, secret.sessionToken)
+      ? token === undefined || !secretsEqual(token, secret.sessionToken)
       : token !== undefined;
   if (tokenRefused) {
     throw new AwsProtocolError("UnrecognizedClientException", INVALID_TOKEN);
@@ -177,7 +178,7 @@ export async function verifySigV4(request: SigV4Request, options: SigV4VerifyOpt
     { signingDate, signableHeaders: new Set(auth.signedHeaders) },
   );
   const expected = parseAuthorization(resigned.headers["authorization"]!);
-  if (expected.signedHeaders.join(";") !== auth.signedHeaders.join(";") || !stringsEqual(expected.signature, auth.signature)) {
+  if (expected.signedHeaders.join(";") !== auth.signedHeaders.join(";") || !secretsEqual(expected.signature, auth.signature)) {
     throw new AwsProtocolError("InvalidSignatureException", SIGNATURE_MISMATCH);
   }
   return {
@@ -258,9 +259,4 @@ function decode(component: string): string {
   } catch {
     throw new AwsProtocolError("IncompleteSignatureException", "The query string is not validly percent-encoded.");
   }
-}
-
-/** Compares two strings in constant time (by their SHA-256, so lengths never leak). */
-function stringsEqual(a: string, b: string): boolean {
-  return timingSafeEqual(createHash("sha256").update(a, "utf8").digest(), createHash("sha256").update(b, "utf8").digest());
 }

@@ -1,8 +1,9 @@
 import type { Caller } from "./caller.js";
-import type { UserRecord } from "./identity-records.js";
+import type { AccessKeyRecord, UserRecord } from "./identity-records.js";
 import type { IdentityStore } from "./identity-store.js";
 import { principalArn } from "./principal-arn.js";
 import { hashesEqual, hashSecret, parseSessionToken, sessionIdOfTemporaryKey } from "./secrets.js";
+import type { VerifiedSessions } from "./verified-sessions.js";
 import { verifySigV4, type SigV4Request } from "../aws/sigv4-verify.js";
 
 /** Why a token was refused; the message is safe to send to the caller. */
@@ -13,13 +14,8 @@ export class AuthenticationError extends Error {
 /**
  * Resolves a bearer token to its caller. The token's secret is checked against the stored
  * hash in constant time; an expired or revoked session, a deleted user or role, or a
- * deactivated access key all refuse the token.
+ * deactivated access key all refuse the token. Returns the caller and when the session expires.
  */
-export async function authenticate(store: IdentityStore, token: string, now: number, partition: string): Promise<Caller> {
-  return (await authenticateSession(store, token, now, partition)).caller;
-}
-
-/** Like authenticate, with the time the session expires. */
 export async function authenticateSession(store: IdentityStore, token: string, now: number, partition: string): Promise<{ caller: Caller; expiresAt: number }> {
   const parsed = parseSessionToken(token);
   if (!parsed) throw new AuthenticationError("the bearer token is malformed");
@@ -83,7 +79,9 @@ function userCaller(user: UserRecord, partition: string, sessionId: string): Cal
  * signature is recomputed with the key's secret; an unknown or deactivated key, or a user that
  * no longer exists, refuses the request.
  */
-export async function authenticateSigV4(store: IdentityStore, request: SigV4Request, now: number, partition: string, isKnownRegion: (region: string) => boolean): Promise<{ caller: Caller; region: string }> {
+export async function authenticateSigV4(store: IdentityStore, sessions: VerifiedSessions, request: SigV4Request, now: number, partition: string, isKnownRegion: (region: string) => boolean): Promise<{ caller: Caller; region: string }> {
+  // The access key the signature was checked with, kept for the caller below.
+  let signingKey: AccessKeyRecord | undefined;
   const verified = await verifySigV4(request, {
     now,
     isKnownRegion,
@@ -103,12 +101,14 @@ export async function authenticateSigV4(store: IdentityStore, request: SigV4Requ
         };
       }
       const key = await store.getAccessKey(accessKeyId);
-      return key && key.status === "Active" ? { secret: store.openSecret(key) } : undefined;
+      if (!key || key.status !== "Active") return undefined;
+      signingKey = key;
+      return { secret: store.openSecret(key) };
     },
   });
   // The session's own checks (expiry, its user, role or access key still there) apply as for a bearer token.
-  if (verified.sessionToken !== undefined) return { caller: await authenticate(store, verified.sessionToken, now, partition), region: verified.region };
-  const key = (await store.getAccessKey(verified.accessKeyId))!;
+  if (verified.sessionToken !== undefined) return { caller: await sessions.authenticate(verified.sessionToken, now, partition), region: verified.region };
+  const key = signingKey!;
   const user = await store.getUser(key.accountId, key.userName);
   if (!user) throw new AuthenticationError("the access key's user no longer exists");
   return { caller: userCaller(user, partition, `sigv4:${verified.accessKeyId}`), region: verified.region };

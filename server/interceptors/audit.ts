@@ -4,6 +4,7 @@ import type { AuditLog } from "../audit/audit-log.js";
 import type { AuditEntry } from "../audit/audit-record.js";
 import { PendingAudit } from "../audit/pending-audit.js";
 import { accessDecisionsKey, callerKey, clockKey, connectionKey, loginPrincipalKey, pendingAuditKey, regionKey, requestContextKey, resolvedKeysKey } from "../context.js";
+import { KEY_USING_OPERATIONS } from "../domain/cryptographic-operations.js";
 import { KmsError } from "../errors/kms-error.js";
 import type { ChainRequest, Next } from "./next.js";
 
@@ -51,13 +52,10 @@ export function createAuditInterceptor(audit: AuditLog, unaudited: ReadonlySet<s
   }
 }
 
-/** The cryptographic operations GetKeyLastUsage reports, as AWS tracks them. */
-const TRACKED = new Set(["Decrypt", "DeriveSharedSecret", "Encrypt", "GenerateDataKey", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GenerateDataKeyWithoutPlaintext", "GenerateMac", "ReEncrypt", "Sign", "Verify", "VerifyMac"]);
-
 /** A successful cryptographic call records its use of each key it resolved, in its own audit batch. */
 function lastUsageWrites(operation: string, values: ContextValues) {
   const region = values.get(regionKey);
-  if (!TRACKED.has(operation) || !region) return [];
+  if (!KEY_USING_OPERATIONS.has(operation) || !region) return [];
   const timestamp = values.get(clockKey)();
   const requestId = values.get(requestContextKey)?.requestId ?? "";
   const keyIds = new Set([...values.get(resolvedKeysKey).values()].map((k) => k.key.keyId));

@@ -7,6 +7,7 @@ import type { IdentityStore } from "../identity/identity-store.js";
 import type { VerifiedSessions } from "../identity/verified-sessions.js";
 import { methodOptions } from "../method-options.js";
 import type { ChainRequest, Next } from "./next.js";
+import { REGION_HEADER } from "./region.js";
 
 /**
  * Every RPC needs a bearer session token, or a client certificate mapped to a user when mutual
@@ -28,10 +29,10 @@ export function createAuthenticationInterceptor(
     const signed = req.contextValues.get(sigV4RequestKey);
     let caller: Caller;
     if (signed) {
-      const verified = await refuseUnless(() => authenticateSigV4(identities, signed, req.contextValues.get(clockKey)(), partition, isKnownRegion));
+      const verified = await refuseUnless(() => authenticateSigV4(identities, sessions, signed, req.contextValues.get(clockKey)(), partition, isKnownRegion));
       caller = verified.caller;
       // The region is the verified credential scope's, whatever else the request says.
-      req.header.set("x-kms-region", verified.region);
+      req.header.set(REGION_HEADER, verified.region);
     } else if (header === "" && cn !== undefined && certificatePrincipals.size > 0) {
       caller = await refuseUnless(() => authenticateCertificate(identities, cn, certificatePrincipals, partition));
     } else {

@@ -1,5 +1,6 @@
 import type { Interceptor } from "@connectrpc/connect";
 import { callerKey, clockKey, regionKey } from "../context.js";
+import { ASYMMETRIC_OPERATIONS, SYMMETRIC_OPERATIONS } from "../domain/cryptographic-operations.js";
 import { TokenBucket } from "../domain/token-bucket.js";
 import { KmsError } from "../errors/kms-error.js";
 
@@ -9,11 +10,6 @@ export interface Quotas {
   readonly asymmetricPerSecond: number;
   readonly controlPerSecond: number;
 }
-
-/** The operations that share AWS's "cryptographic operations (symmetric)" quota. */
-const SYMMETRIC = new Set(["Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateMac", "GenerateRandom", "ReEncrypt", "VerifyMac"]);
-/** The operations of the asymmetric quotas (RSA, ECC, ML-DSA share one bucket here). */
-const ASYMMETRIC = new Set(["Sign", "Verify", "GetPublicKey", "DeriveSharedSecret", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext"]);
 
 /**
  * Per-account request quotas on the KMS, like AWS KMS's: past its rate a family of operations is
@@ -25,7 +21,7 @@ export function createQuotaInterceptor(quotas: Quotas, regionalService: string):
   return (next) => (req) => {
     const caller = req.contextValues.get(callerKey);
     if (req.service.typeName !== regionalService || !caller) return next(req);
-    const family = SYMMETRIC.has(req.method.name) ? "symmetric" : ASYMMETRIC.has(req.method.name) ? "asymmetric" : "control";
+    const family = SYMMETRIC_OPERATIONS.has(req.method.name) ? "symmetric" : ASYMMETRIC_OPERATIONS.has(req.method.name) ? "asymmetric" : "control";
     const rate = family === "symmetric" ? quotas.symmetricPerSecond : family === "asymmetric" ? quotas.asymmetricPerSecond : quotas.controlPerSecond;
     if (rate > 0) {
       const now = req.contextValues.get(clockKey)();

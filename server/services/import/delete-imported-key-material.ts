@@ -8,12 +8,12 @@ import { deleteImportedMaterial, requireExternal } from "./imported-keys.js";
 export const deleteImportedKeyMaterial: KmsHandlers["deleteImportedKeyMaterial"] = async (req, ctx) => {
   const scope = keyScope(ctx);
   const previous: { keyMaterialId?: string } = {};
-  const { arn } = await updateKey(scope, req.keyId, async (key, keyArn, tx) => {
+  const { key: updated, arn } = await updateKey(scope, req.keyId, async (key, keyArn, tx) => {
     requireExternal(key, keyArn);
     requireState(key, keyArn, ["Enabled", "Disabled", "PendingImport"]);
     previous.keyMaterialId = key.currentKeyMaterialId;
     return deleteImportedMaterial(tx, key);
   });
-  scope.region.keyring.forgetMaterial(arn.slice(arn.lastIndexOf("/") + 1));
+  scope.region.keyring.forgetMaterial(updated.keyId);
   return { keyId: arn, keyMaterialId: previous.keyMaterialId ?? "" };
 };

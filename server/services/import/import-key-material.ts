@@ -11,10 +11,10 @@ import { checkByteLength } from "../../domain/validation.js";
 import { KmsError, validationError } from "../../errors/kms-error.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { enumValue } from "../proto-enum.js";
+import { DAY_MS } from "../rotation/key-rotation.js";
 import { updateKey } from "../update-key.js";
 import { materialFingerprint, requireExternal } from "./imported-keys.js";
 
-const DAY_MS = 86_400_000;
 /** AWS: valid_to is at most 365 days ahead. */
 const MAX_VALIDITY_MS = 365 * DAY_MS;
 
@@ -42,8 +42,12 @@ export const importKeyMaterial: KmsHandlers["importKeyMaterial"] = async (req, c
     requireState(current, keyArn, ["PendingImport", "Enabled", "Disabled"]);
     const token = openImportToken(importKeys.token, req.importToken, { region: scope.region.name, keyId: current.keyId }, at);
     const spec = enumValue(KeySpec, current.keySpec);
-    const material = unwrapImportedMaterial(token.algorithm, token.wrappingPrivateKeyPkcs8Der, req.encryptedKeyMaterial);
-    token.wrappingPrivateKeyPkcs8Der.fill(0);
+    let material: ReturnType<typeof unwrapImportedMaterial>;
+    try {
+      material = unwrapImportedMaterial(token.algorithm, token.wrappingPrivateKeyPkcs8Der, req.encryptedKeyMaterial);
+    } finally {
+      token.wrappingPrivateKeyPkcs8Der.fill(0);
+    }
     if (!material) throw new KmsError("InvalidCiphertextException", "The encrypted key material cannot be unwrapped with the wrapping key of this import token.");
     try {
       const problem = checkImportedMaterial(spec, material);

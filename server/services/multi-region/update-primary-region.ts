@@ -1,5 +1,6 @@
 import { keyScope, requireServices } from "../../context.js";
 import { requireState } from "../../domain/key-state-rules.js";
+import { keyArn } from "../../domain/region.js";
 import { KmsError } from "../../errors/kms-error.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { loadKey } from "../resolve-key.js";
@@ -22,7 +23,7 @@ export const updatePrimaryRegion: KmsHandlers["updatePrimaryRegion"] = async (re
       requireState(primary, arn, ["Enabled", "Disabled"]);
       const replica = await target.keyring.getKey(primary.keyId);
       if (!replica || replica.accountId !== primary.accountId) throw new KmsError("NotFoundException", `${arn} has no replica in ${target.name}`);
-      requireState(replica, arn.replace(`:${scope.region.name}:`, `:${target.name}:`), ["Enabled", "Disabled"]);
+      requireState(replica, keyArn(target, replica.accountId, replica.keyId), ["Enabled", "Disabled"]);
       const { rotation, onDemandRotations, ...demoted } = primary;
       tx.putKey({ ...demoted, multiRegionType: "REPLICA" });
       if (rotation?.enabled && rotation.nextRotationDate !== undefined) {

@@ -16,7 +16,7 @@ export const rotateKeyOnDemand: KmsHandlers["rotateKeyOnDemand"] = async (req, c
   const at = now(ctx);
   const scope = keyScope(ctx);
   const { key } = await resolveKeyByIdOrArn(scope, req.keyId);
-  const { arn } = await withKeyLocks(key.keyId, () => replicaKeyrings(requireServices(ctx).regions, key), (replicas) =>
+  const { key: rotated } = await withKeyLocks(key.keyId, () => replicaKeyrings(requireServices(ctx).regions, key), (replicas) =>
     updateKey(scope, req.keyId, async (current, keyArn, tx) => {
       requireRotatable(current, keyArn);
       requireUsableForCrypto(current, keyArn);
@@ -26,5 +26,5 @@ export const rotateKeyOnDemand: KmsHandlers["rotateKeyOnDemand"] = async (req, c
     }),
   );
   // AWS answers with the key id here, not the ARN.
-  return { keyId: arn.slice(arn.lastIndexOf("/") + 1) };
+  return { keyId: rotated.keyId };
 };
