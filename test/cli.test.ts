@@ -18,15 +18,18 @@ test.after.always(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-/** Runs `kms ...` as a user would, with its session in a test directory; stdin optional. */
+/** Runs `kms ...` as a user would, with its session in a test directory; stdin optional. A run that hangs is killed, and its stderr says so. */
 function kms(args: string[], options: { stdin?: Buffer | string; env?: Record<string, string> } = {}): Promise<{ code: number; stdout: string; stderr: string; raw: Buffer }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, KMS_CLI_HOME: home, ...options.env } });
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, KMS_CLI_HOME: home, ...options.env }, timeout: 60_000 });
     const out: Buffer[] = [];
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => out.push(d));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr, raw: Buffer.concat(out) }));
+    child.on("close", (code, signal) => {
+      if (signal) stderr += `(test) kms ${args.join(" ")} was killed by ${signal}: it did not exit within 60 s`;
+      resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr, raw: Buffer.concat(out) });
+    });
     child.stdin.end(options.stdin ?? "");
   });
 }

@@ -26,6 +26,12 @@ export interface ClientKind {
   connect(endpoint: Endpoint, region?: string): KmsClient;
 }
 
+/**
+ * Every test call has a deadline: a call the server never answers then fails with its own
+ * name and DeadlineExceeded instead of holding the whole run until ava's idle timeout.
+ */
+export const CALL_DEADLINE_MS = 60_000;
+
 /** Sets the bearer token and the region header on every call. */
 function callHeaders(endpoint: Endpoint, region: string | undefined): Interceptor[] {
   return [
@@ -40,20 +46,20 @@ function callHeaders(endpoint: Endpoint, region: string | undefined): Intercepto
 /** Connect's client speaking gRPC over HTTP/2. */
 export const connectGrpc: ClientKind = {
   name: "connect-grpc",
-  connect: (endpoint, region) => createClient(KeyManagementService, createGrpcTransport({ baseUrl: endpoint.url, interceptors: callHeaders(endpoint, region) })),
+  connect: (endpoint, region) => createClient(KeyManagementService, createGrpcTransport({ baseUrl: endpoint.url, defaultTimeoutMs: CALL_DEADLINE_MS, interceptors: callHeaders(endpoint, region) })),
 };
 
 /** Connect's client speaking the Connect protocol over HTTP/1.1 (as curl and browsers do). */
 export const connectJson: ClientKind = {
   name: "connect-http1",
   connect: (endpoint, region) =>
-    createClient(KeyManagementService, createConnectTransport({ baseUrl: endpoint.url, httpVersion: "1.1", useBinaryFormat: false, interceptors: callHeaders(endpoint, region) })),
+    createClient(KeyManagementService, createConnectTransport({ baseUrl: endpoint.url, httpVersion: "1.1", useBinaryFormat: false, defaultTimeoutMs: CALL_DEADLINE_MS, interceptors: callHeaders(endpoint, region) })),
 };
 
 /** Connect's client speaking gRPC-web over HTTP/1.1, as a browser would. */
 export const connectGrpcWeb: ClientKind = {
   name: "grpc-web",
-  connect: (endpoint, region) => createClient(KeyManagementService, createGrpcWebTransport({ baseUrl: endpoint.url, httpVersion: "1.1", interceptors: callHeaders(endpoint, region) })),
+  connect: (endpoint, region) => createClient(KeyManagementService, createGrpcWebTransport({ baseUrl: endpoint.url, httpVersion: "1.1", defaultTimeoutMs: CALL_DEADLINE_MS, interceptors: callHeaders(endpoint, region) })),
 };
 
 /** The plain @grpc/grpc-js client, with messages serialized by protobuf-es; errors become ConnectErrors. */
@@ -76,7 +82,7 @@ export const grpcJs: ClientKind = {
     const Ctor = grpc.makeGenericClientConstructor(definition, "KeyManagementService");
     const raw = new Ctor(new URL(endpoint.url).host, grpc.credentials.createInsecure()) as unknown as Record<
       string,
-      (req: unknown, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void
+      (req: unknown, md: grpc.Metadata, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void
     >;
     const client: Record<string, unknown> = {};
     for (const method of KeyManagementService.methods) {
@@ -86,7 +92,7 @@ export const grpcJs: ClientKind = {
           const md = new grpc.Metadata();
           if (endpoint.token !== undefined) md.set("authorization", `Bearer ${endpoint.token}`);
           if (region !== undefined) md.set("x-kms-region", region);
-          raw[m.localName]!.call(raw, create(m.input, init), md, (err, res) => (err ? reject(fromGrpcJsError(err)) : resolve(res)));
+          raw[m.localName]!.call(raw, create(m.input, init), md, { deadline: Date.now() + CALL_DEADLINE_MS }, (err, res) => (err ? reject(fromGrpcJsError(err)) : resolve(res)));
         });
     }
     return client as KmsClient;

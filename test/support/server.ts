@@ -5,6 +5,7 @@ import { Writable } from "node:stream";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { IdentityService } from "../../gen/kms/v1/identity_service_pb.js";
+import { CALL_DEADLINE_MS } from "./clients.js";
 import { loadConfig, type KmsConfig } from "../../server/config.js";
 import { createLogger } from "../../server/logger.js";
 import { startKmsServer, type KmsServer } from "../../server/server.js";
@@ -79,6 +80,7 @@ export function identityClient(url: string, token?: string, ca?: Buffer) {
     IdentityService,
     createGrpcTransport({
       baseUrl: url,
+      defaultTimeoutMs: CALL_DEADLINE_MS,
       ...(ca ? { nodeOptions: { ca } } : {}),
       interceptors: token === undefined ? [] : [(next) => (req) => (req.header.set("authorization", `Bearer ${token}`), next(req))],
     }),
