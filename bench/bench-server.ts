@@ -54,7 +54,12 @@ export async function startServer(): Promise<BenchServer> {
     const lines = createInterface({ input: server.stdout! });
     lines.on("line", (line) => {
       const entry = JSON.parse(line) as { msg?: string; url?: string; pid?: number };
-      if (entry.msg === "listening") resolve({ url: entry.url!, pid: entry.pid! });
+      if (entry.msg !== "listening") return;
+      resolve({ url: entry.url!, pid: entry.pid! });
+      // From here on the request lines are drained unread: parsing thousands a second here
+      // took CPU from the server's or the load generator's core.
+      lines.close();
+      server.stdout!.resume();
     });
     server.once("exit", (code) => reject(new Error(`the server exited with ${code}`)));
   });

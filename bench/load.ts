@@ -53,8 +53,14 @@ try {
   const referenceRow = { protocol: "grpc" as const, name: "reference: @grpc/grpc-js server no-op", url: `http://127.0.0.1:${ref.port}`, pid: ref.pid, path: "/grpc.health.v1.Health/Check", request: "", authenticated: false };
 
   try {
+    // BENCH_ROWS (a regular expression over "protocol operation") narrows the table while working
+    // on one path; a protocol's no-op runs whenever any of its rows does, and the reference always.
+    const only = new RegExp(process.env.BENCH_ROWS ?? "");
     const rows = [
-      ...(["grpc", "connect"] as const).flatMap((protocol) => scenarios.map((s) => ({ ...s, protocol, url: listening.url, pid: listening.pid, ...(s.authenticated ? { token } : {}) }))),
+      ...(["grpc", "connect"] as const).flatMap((protocol) => {
+        const picked = scenarios.filter((s, i) => i > 0 && only.test(`${protocol} ${s.name}`));
+        return picked.length === 0 ? [] : [scenarios[0]!, ...picked].map((s) => ({ ...s, protocol, url: listening.url, pid: listening.pid, ...(s.authenticated ? { token } : {}) }));
+      }),
       referenceRow,
     ];
     // A freshly started server is still compiling its hot paths and collecting start-up garbage:
