@@ -60,17 +60,45 @@ test("a partial write continues where it stopped, a descriptor that says EAGAIN 
   t.is(lines.filter((l) => l.n !== undefined).length + dropped, 19, "every line is either written or counted");
 });
 
-test("a reader that went away (EPIPE) stops the writing without an error", (t) => {
+test("a descriptor that keeps refusing is retried by the timer, not once a line", (t) => {
+  let attempts = 0;
+  const destination = new BatchedLogDestination(1, { batchBytes: 100 }, () => {
+    attempts++;
+    throw eagain();
+  });
+  for (let i = 0; i < 1000; i++) destination.write(line(i));
+  t.is(attempts, 1, "one attempt when the first batch filled; the rest wait for the timer");
+  t.true(destination.flushSync(), "lines are still waiting");
+  t.is(attempts, 2);
+});
+
+test("a reader that went away (EPIPE) stops the writing; a failed write (ENOSPC) loses its batch and says how many lines", (t) => {
   let calls = 0;
-  const destination = new BatchedLogDestination(1, {}, () => {
+  const gone = new BatchedLogDestination(1, {}, () => {
     calls++;
     throw Object.assign(new Error("EPIPE"), { code: "EPIPE" });
   });
-  destination.write(line(1));
-  t.notThrows(() => destination.flushSync());
-  destination.write(line(2));
-  destination.flushSync();
+  gone.write(line(1));
+  t.notThrows(() => gone.flushSync());
+  gone.write(line(2));
+  gone.flushSync();
   t.is(calls, 1);
+
+  const out: Buffer[] = [];
+  let full = true;
+  const disk = new BatchedLogDestination(1, {}, (_fd, data) => {
+    if (full) throw Object.assign(new Error("ENOSPC"), { code: "ENOSPC" });
+    out.push(Buffer.from(data));
+    return data.length;
+  });
+  disk.write(line(1));
+  disk.write(line(2));
+  disk.flushSync();
+  full = false;
+  disk.write(line(3));
+  disk.flushSync();
+  const written = Buffer.concat(out).toString().trimEnd().split("\n").map((l) => JSON.parse(l) as { n?: number; dropped?: number });
+  t.deepEqual(written.map((l) => l.n ?? `dropped ${l.dropped}`), ["dropped 2", 3]);
 });
 
 test("what waits is written when the process exits, even by process.exit", async (t) => {
