@@ -1,6 +1,7 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import type { KeyRecord } from "../domain/key-record.js";
 import type { Caller } from "../identity/caller.js";
+import { ENCRYPTION_CONTEXT_FIELDS } from "../crypto/encryption-context.js";
 
 /** Facts about the connection a request came on. */
 export interface ConnectionFacts {
@@ -43,8 +44,6 @@ const fieldDefaults: Readonly<Record<string, string>> = {
   destination_encryption_algorithm: "SYMMETRIC_DEFAULT",
 };
 
-/** Fields that carry an encryption context. */
-const contextFields = ["encryption_context", "source_encryption_context", "destination_encryption_context"];
 
 /** What a condition context is built from. */
 export interface ConditionFacts {
@@ -140,7 +139,7 @@ function conditionContextOf(input: ConditionFacts): Map<string, string | string[
       const text = conditionValue(field, value) ?? fieldDefaults[field.name];
       if (text !== undefined) c.set(conditionKey, text);
     }
-    if (contextFields.includes(field.name) && value && typeof value === "object") {
+    if (ENCRYPTION_CONTEXT_FIELDS.includes(field.name) && value && typeof value === "object") {
       const pairs = Object.entries(value as Record<string, string>);
       if (pairs.length > 0) {
         for (const [k, v] of pairs) c.set(`kms:encryptioncontext:${k.toLowerCase()}`, v);

@@ -1,6 +1,9 @@
 /** The encryption context: a string map bound to a ciphertext as associated data. */
 export type EncryptionContext = Readonly<Record<string, string>>;
 
+/** The request fields (proto names) that carry an encryption context, in the order they are read. */
+export const ENCRYPTION_CONTEXT_FIELDS: readonly string[] = ["encryption_context", "source_encryption_context", "destination_encryption_context"];
+
 /**
  * The canonical bytes of an encryption context, so that the same pairs in any order give the
  * same associated data: a uint16 count, then per pair (sorted by the key's UTF-8 bytes) a

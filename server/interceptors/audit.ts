@@ -1,14 +1,15 @@
+import type { DescMessage } from "@bufbuild/protobuf";
 import { ConnectError, type ContextValues, type Interceptor } from "@connectrpc/connect";
 import { ErrorDetailSchema } from "../../gen/kms/v1/error_pb.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { AuditEntry } from "../audit/audit-record.js";
 import { PendingAudit } from "../audit/pending-audit.js";
+import { ENCRYPTION_CONTEXT_FIELDS } from "../crypto/encryption-context.js";
 import { accessDecisionsKey, callerKey, clockKey, connectionKey, loginPrincipalKey, pendingAuditKey, regionKey, requestContextKey, resolvedKeysKey } from "../context.js";
 import { KEY_USING_OPERATIONS } from "../domain/cryptographic-operations.js";
 import { KmsError } from "../errors/kms-error.js";
 import type { ChainRequest, Next } from "./next.js";
 
-const CONTEXT_FIELDS = ["encryptionContext", "sourceEncryptionContext", "destinationEncryptionContext"];
 
 /**
  * Writes one audit record per request: allowed, denied, or failed before a decision (bad
@@ -34,7 +35,7 @@ export function createAuditInterceptor(audit: AuditLog, unaudited: ReadonlySet<s
         access: access.map((a) => ({ action: a.action, resource: a.resource, decidedBy: a.decidedBy })),
         decision: reason !== undefined ? "deny" : access.length > 0 ? "allow" : "none",
         reason,
-        encryptionContext: encryptionContextOf(message),
+        encryptionContext: encryptionContextOf(req.method.input, message),
         outcome,
       };
     };
@@ -63,9 +64,10 @@ function lastUsageWrites(operation: string, values: ContextValues) {
 }
 
 /** The request's encryption context, when it carries a non-empty one. */
-function encryptionContextOf(message: Record<string, unknown>): Record<string, string> | undefined {
-  for (const field of CONTEXT_FIELDS) {
-    const context = message[field] as Record<string, string> | undefined;
+function encryptionContextOf(desc: DescMessage, message: Record<string, unknown>): Record<string, string> | undefined {
+  for (const name of ENCRYPTION_CONTEXT_FIELDS) {
+    const field = desc.fields.find((f) => f.name === name);
+    const context = field && (message[field.localName] as Record<string, string> | undefined);
     if (context !== undefined && Object.keys(context).length > 0) return { ...context };
   }
   return undefined;

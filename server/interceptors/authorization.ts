@@ -2,6 +2,7 @@ import type { Interceptor } from "@connectrpc/connect";
 import { fieldValue, resolveAccessTarget } from "../authorization/access-target.js";
 import { loadCallerPolicies, mentionsResourceAliases } from "../authorization/caller-policies.js";
 import { buildConditionContext } from "../authorization/condition-context.js";
+import { ENCRYPTION_CONTEXT_FIELDS } from "../crypto/encryption-context.js";
 import { accessDecisionsKey, callerKey, callerPoliciesKey, clockKey, connectionKey, regionKey, resolvedKeysKey, type AccessDecision, type ServerServices } from "../context.js";
 import { KmsError } from "../errors/kms-error.js";
 import { methodOptions } from "../method-options.js";
@@ -96,7 +97,7 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
 
 /** The encryption context a request carries, for grant constraints. */
 function encryptionContextOf(desc: Parameters<typeof fieldValue>[0], message: Record<string, unknown>): Readonly<Record<string, string>> | undefined {
-  for (const name of ["encryption_context", "source_encryption_context", "destination_encryption_context"]) {
+  for (const name of ENCRYPTION_CONTEXT_FIELDS) {
     if (desc.fields.some((f) => f.name === name)) return fieldValue(desc, message, name) as Record<string, string>;
   }
   return undefined;
