@@ -16,7 +16,9 @@ try {
   process.exit(2);
 }
 try {
-  const result = await (await AuditLog.open(store.scope("audit"))).verify();
+  const audit = await AuditLog.open(store.scope("audit"), join(config.dataDir, "audit"));
+  const result = await audit.verify();
+  await audit.close();
   if (result.intact) {
     console.log(`audit trail intact: ${result.records} records`);
   } else {
