@@ -72,12 +72,11 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
   const level = await LevelRootStore.open(join(config.dataDir, "leveldb"));
   // Reads of keys, sessions, policies and grants are cached; every write drops what it changed.
   const store = new CachingKvStore(level, { maxEntries: 10_000, maxAgeMs: 60_000 });
-  let audit: AuditLog | undefined;
   try {
     const rootKey = await loadOrCreateRootKey(config.rootKeyFile, logger);
     await checkRootKey(store.scope("meta"), rootKey);
     const identities = new IdentityStore(store.scope("identity"), rootKey);
-    audit = await AuditLog.open(store.scope("audit"), join(config.dataDir, "audit"));
+    const audit = await AuditLog.open(store.scope("audit"));
     const health = new HealthState();
     await bootstrapIdentities(identities, { accountId: config.accountId, partition: config.partition, dataDir: config.dataDir, now: clock() }, logger);
     const regionStores = store.scope("regions");
@@ -159,13 +158,11 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
         health.drain();
         await scheduler.stop();
         await listener.close();
-        await audit!.close();
         await level.close();
         logger.info("stopped");
       },
     };
   } catch (error) {
-    await audit?.close();
     await level.close();
     throw error;
   }

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -7,6 +7,8 @@ import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import test from "ava";
 import { AuditService } from "../gen/kms/v1/audit_service_pb.js";
+import type { KvOperation, KvStore } from "../server/store/kv-store.js";
+import { LevelRootStore } from "../server/store/level-store.js";
 import { connectGrpc, failureOf } from "./support/clients.js";
 import { identityClient, login, makeDataDir, startTestServer } from "./support/server.js";
 
@@ -94,7 +96,10 @@ test("the chain verifies, and a record altered on disk is found by npm run audit
   t.regex(good.stdout, /audit trail intact: \d+ records/);
 
   // Tamper: rewrite who made the third request, keeping the record well-formed.
-  await rewriteRecords(dataDir, (record) => (record.seq === 3 ? [{ ...record, principal: "arn:aws:iam::111122223333:user/someone-else" }] : [record]));
+  const store = await LevelRootStore.open(join(dataDir, "leveldb"));
+  const scope = store.scope("audit");
+  await rewriteRecords(scope, (record) => (record.seq === 3 ? [{ ...record, principal: "arn:aws:iam::111122223333:user/someone-else" }] : [record]));
+  await store.close();
 
   const broken = await verifyCli(dataDir);
   t.is(broken.code, 1);
@@ -114,21 +119,23 @@ test("a record removed from the middle of the chain is found", async (t) => {
   await connectGrpc.connect(server).createKey({});
   await connectGrpc.connect(server).listKeys({});
   await server.close();
-  await rewriteRecords(dataDir, (record) => (record.seq === 2 ? [] : [record]));
+  const store = await LevelRootStore.open(join(dataDir, "leveldb"));
+  await rewriteRecords(store.scope("audit"), (record) => (record.seq === 2 ? [] : [record]));
+  await store.close();
   const result = await verifyCli(dataDir);
   t.is(result.code, 1);
   t.regex(result.stdout, /BROKEN at record 3: expected record 2/);
   t.truthy(await readFile(join(dataDir, "root-key")));
 });
 
-/** Rewrites the trail's segment files record by record, as someone with the disk could. */
-async function rewriteRecords(dataDir: string, change: (record: { seq: number }) => object[]): Promise<void> {
-  const directory = join(dataDir, "audit");
-  const segments = (await readdir(directory)).filter((name) => name.endsWith(".jsonl"));
-  if (segments.length === 0) throw new Error("the trail is stored in segment files");
-  for (const name of segments) {
-    const lines = (await readFile(join(directory, name), "utf8")).split("\n").filter((line) => line !== "");
-    const changed = lines.flatMap((line) => change(JSON.parse(line) as { seq: number }).map((r) => JSON.stringify(r)));
-    await writeFile(join(directory, name), changed.map((line) => `${line}\n`).join(""));
-  }
+/** Rewrites the stored audit groups record by record, as someone with the disk could. */
+async function rewriteRecords(scope: KvStore, change: (record: { seq: number }) => object[]): Promise<void> {
+  const groups = await scope.range({ gte: "g/", lt: "g0" });
+  if (groups.length === 0) throw new Error("the trail is stored in groups under g/");
+  await scope.batch(
+    groups.map(([key, value]): KvOperation => {
+      const lines = value.split("\n").flatMap((line) => change(JSON.parse(line) as { seq: number }).map((r) => JSON.stringify(r)));
+      return lines.length > 0 ? { type: "put", key, value: lines.join("\n") } : { type: "del", key };
+    }),
+  );
 }

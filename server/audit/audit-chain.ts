@@ -30,28 +30,22 @@ export function chainEntry(entry: AuditEntry, seq: number, prevHash: string): { 
 export type ChainCheck = { readonly intact: true; readonly records: number } | { readonly intact: false; readonly records: number; readonly brokenSeq: number; readonly reason: string };
 
 /**
- * Walks records in order, one at a time, and reports the first that does not belong: a changed
- * field (its hash no longer matches), a removed or reordered record (a gap in seq or a prevHash
- * that is not the previous hash).
+ * Walks records in order and reports the first that does not belong: a changed field (its
+ * hash no longer matches), a removed or reordered record (a gap in seq or a prevHash that is
+ * not the previous hash).
  */
-export class ChainVerifier {
-  #prevHash = GENESIS_HASH;
-  #records = 0;
-
-  /** Records accepted so far. */
-  get records(): number {
-    return this.#records;
+export function verifyChain(records: Iterable<AuditRecord>): ChainCheck {
+  let prevHash = GENESIS_HASH;
+  let expectedSeq = 1;
+  let count = 0;
+  for (const record of records) {
+    count++;
+    const { hash, seq, prevHash: claimedPrev, ...entry } = record;
+    if (seq !== expectedSeq) return { intact: false, records: count, brokenSeq: seq, reason: `expected record ${expectedSeq}, found ${seq}` };
+    if (claimedPrev !== prevHash) return { intact: false, records: count, brokenSeq: seq, reason: "its previous-hash link does not match the record before it" };
+    if (chainRecord(entry, seq, prevHash).hash !== hash) return { intact: false, records: count, brokenSeq: seq, reason: "its contents do not match its hash" };
+    prevHash = hash;
+    expectedSeq++;
   }
-
-  /** Checks the next record: undefined when it belongs, otherwise why not. */
-  next(record: AuditRecord): ChainCheck | undefined {
-    const { hash, seq, prevHash, ...entry } = record;
-    const broken = (reason: string): ChainCheck => ({ intact: false, records: this.#records + 1, brokenSeq: seq, reason });
-    if (seq !== this.#records + 1) return broken(`expected record ${this.#records + 1}, found ${seq}`);
-    if (prevHash !== this.#prevHash) return broken("its previous-hash link does not match the record before it");
-    if (chainRecord(entry, seq, prevHash).hash !== hash) return broken("its contents do not match its hash");
-    this.#prevHash = hash;
-    this.#records++;
-    return undefined;
-  }
+  return { intact: true, records: count };
 }

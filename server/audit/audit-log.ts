@@ -1,15 +1,14 @@
 import { prefixEnd, type KvOperation, type KvStore } from "../store/kv-store.js";
-import { ChainVerifier, chainEntry, GENESIS_HASH, type ChainCheck } from "./audit-chain.js";
+import { chainEntry, GENESIS_HASH, verifyChain, type ChainCheck } from "./audit-chain.js";
 import type { AuditEntry, AuditRecord } from "./audit-record.js";
-import { SEGMENT_BYTES, TrailSegments } from "./trail-segments.js";
 
-// The records live in segment files (TrailSegments). The audit scope of the store holds:
-//   journal        the last group that carried changes, written in the batch of those changes,
-//                  so that a crash between that batch and the segment write loses no record
-//   head, g/<seq>  a trail from before the segment files, moved into them on open
-const JOURNAL = "journal";
-const LEGACY_HEAD = "head";
-const LEGACY_GROUP = "g/";
+// Layout of the audit keyspace:
+//   head                { seq, hash } of the last record
+//   g/<last seq:12>     one group commit: its AuditRecords' JSON, one a line, in order
+// A group is one value rather than a key per record: LevelDB's cost is per entry as well as per
+// byte, and one entry a group halved the audit trail's share of a request's CPU.
+const HEAD = "head";
+const GROUP = "g/";
 
 /** A filter over the trail. */
 export interface AuditFilter {
@@ -19,12 +18,11 @@ export interface AuditFilter {
   readonly principal?: string;
 }
 
-/** A record waiting for its group's write. */
+/** A record waiting for its group's batch. */
 interface Queued {
   readonly position: ChainPosition;
   readonly json: string;
-  readonly changes: readonly KvOperation[];
-  readonly bookkeeping: readonly KvOperation[];
+  readonly operations: readonly KvOperation[];
   resolve(position: ChainPosition): void;
   reject(error: unknown): void;
 }
@@ -39,11 +37,10 @@ export interface ChainPosition {
 const MAX_GROUP = 512;
 
 /**
- * The audit trail: a hash chain of records. Each record links to the one before and is durable
- * before the response is sent. Records of concurrent requests are committed in groups, one
- * write and fdatasync each, rather than one fsync per request. A group whose requests change
- * something first commits those changes in one store batch with the group's records (the
- * journal), so there is no change without its record; then the records go to the segments.
+ * The audit trail: a hash chain of records in the store. Each record links to the one before;
+ * it is written in the same atomic batch as the changes of its request, and is durable before
+ * the response is sent. Records of concurrent requests are committed in groups, one fsync each,
+ * rather than one fsync per request.
  */
 export class AuditLog {
   /** The head the next record links to (records queued but not yet written included). */
@@ -53,40 +50,26 @@ export class AuditLog {
   readonly #queue: Queued[] = [];
   #flushing = false;
 
-  /** Set when records were committed with their changes but could not reach the segments. */
-  #failed: unknown;
+  private constructor(private readonly kv: KvStore) {}
 
-  private constructor(
-    private readonly kv: KvStore,
-    private readonly segments: TrailSegments,
-  ) {}
-
-  /** Opens the trail in `directory`, with its journal and any older trail in the `kv` scope. */
-  static async open(kv: KvStore, directory: string, segmentBytes = SEGMENT_BYTES): Promise<AuditLog> {
-    const log = new AuditLog(kv, await TrailSegments.open(directory, segmentBytes));
-    await log.#moveLegacyTrail();
-    const last = await log.segments.lastLine();
-    if (last !== undefined) log.#head = log.#durableHead = positionOf(JSON.parse(last) as AuditRecord);
-    await log.#replayJournal();
+  static async open(kv: KvStore): Promise<AuditLog> {
+    const log = new AuditLog(kv);
+    const head = await kv.get(HEAD);
+    if (head !== undefined) log.#head = log.#durableHead = JSON.parse(head) as ChainPosition;
     return log;
   }
 
-  async close(): Promise<void> {
-    await this.segments.close();
-  }
-
   /**
-   * Appends a record and resolves with its place in the chain once it is durable. `changes`
-   * (root-qualified) commit atomically with the record; `bookkeeping` (root-qualified, such as
-   * last-usage times) is written after it, visible at once but not fsynced on its own.
+   * Appends a record and resolves with its place in the chain once it is durable, committed in
+   * one batch with the given (root-qualified) operations and whatever else the same group holds.
    */
-  append(entry: AuditEntry, changes: readonly KvOperation[] = [], bookkeeping: readonly KvOperation[] = []): Promise<ChainPosition> {
+  append(entry: AuditEntry, qualifiedOperations: readonly KvOperation[] = []): Promise<ChainPosition> {
     const seq = this.#head.seq + 1;
     const { hash, json } = chainEntry(entry, seq, this.#head.hash);
     const position = { seq, hash };
     this.#head = position;
     return new Promise((resolve, reject) => {
-      this.#queue.push({ position, json, changes, bookkeeping, resolve, reject });
+      this.#queue.push({ position, json, operations: qualifiedOperations, resolve, reject });
       if (!this.#flushing) {
         this.#flushing = true;
         // The group starts after this turn of the event loop: every request whose record is
@@ -102,20 +85,12 @@ export class AuditLog {
     while (this.#queue.length > 0) {
       const group = this.#queue.splice(0, MAX_GROUP);
       const last = group[group.length - 1]!.position;
-      const lines = group.map((q) => q.json).join("\n");
-      const changes = group.flatMap((q) => q.changes);
-      const bookkeeping = group.flatMap((q) => q.bookkeeping);
+      const own = this.kv.qualify([
+        { type: "put", key: groupKey(last.seq), value: group.map((q) => q.json).join("\n") },
+        { type: "put", key: HEAD, value: JSON.stringify(last) },
+      ]);
       try {
-        if (this.#failed !== undefined) throw this.#failed;
-        if (changes.length > 0) await this.kv.root.batch(lastWriteWins([...changes, ...bookkeeping, ...this.kv.qualify([{ type: "put", key: JOURNAL, value: lines }])]));
-        await this.segments.append(group[0]!.position.seq, lines).catch((error: unknown) => {
-          // The journal holds records the segments lack: no record may follow them until a
-          // restart has moved them over (see #replayJournal).
-          if (changes.length > 0) this.#failed = error;
-          throw error;
-        });
-        // Last-usage times may lag after an operating system crash; the records may not.
-        if (changes.length === 0 && bookkeeping.length > 0) await this.kv.root.batch(lastWriteWins(bookkeeping), { relaxed: true }).catch(() => undefined);
+        await this.kv.root.batch(lastWriteWins([...group.flatMap((q) => q.operations), ...own]));
         this.#durableHead = last;
         for (const q of group) q.resolve(q.position);
       } catch (error) {
@@ -129,64 +104,45 @@ export class AuditLog {
     this.#flushing = false;
   }
 
-  /** Moves the records of the last change group into the segments if a crash kept them out. */
-  async #replayJournal(): Promise<void> {
-    const journal = await this.kv.get(JOURNAL);
-    if (journal === undefined) return;
-    const missing = journal.split("\n").filter((line) => (JSON.parse(line) as AuditRecord).seq > this.#head.seq);
-    if (missing.length === 0) return;
-    const first = JSON.parse(missing[0]!) as AuditRecord;
-    if (first.seq !== this.#head.seq + 1 || first.prevHash !== this.#head.hash) throw new Error(`the audit journal starts at record ${first.seq}, which does not follow record ${this.#head.seq} of the trail`);
-    await this.segments.append(first.seq, missing.join("\n"));
-    this.#head = this.#durableHead = positionOf(JSON.parse(missing[missing.length - 1]!) as AuditRecord);
-  }
-
-  /** A trail kept in LevelDB groups (before the segment files) moves into the segments, once. */
-  async #moveLegacyTrail(): Promise<void> {
-    const groups = await this.kv.range({ gte: LEGACY_GROUP, lt: prefixEnd(LEGACY_GROUP) });
-    if (groups.length === 0) return;
-    // Until the old entries are deleted, a crash leaves them to be moved again, from scratch.
-    await this.segments.replaceAll(groups.map(([, value]) => value).join("\n"));
-    await this.kv.batch([...groups.map(([key]) => ({ type: "del" as const, key })), { type: "del", key: LEGACY_HEAD }]);
-  }
-
   /** Records in order, filtered, after the given sequence number. */
   async list(filter: AuditFilter, afterSeq: number, limit: number): Promise<AuditRecord[]> {
     const out: AuditRecord[] = [];
-    for await (const { firstSeq, lines } of this.segments.linesFrom(afterSeq + 1)) {
-      // Lines are numbered in order from the segment's first record: skip those already seen unparsed.
-      for (let i = Math.max(0, afterSeq + 1 - firstSeq); i < lines.length; i++) {
-        const record = JSON.parse(lines[i]!) as AuditRecord;
-        if (record.seq <= afterSeq) continue;
-        if (filter.to !== undefined && record.time > filter.to) return out;
-        if (matches(record, filter)) out.push(record);
-        if (out.length >= limit) return out;
+    // The first group to read is the one that ends at or after the next record.
+    let from = groupKey(afterSeq + 1);
+    // Scan in pages of groups: filters are applied to records, which are ordered by time already.
+    for (;;) {
+      const rows = await this.kv.range({ gte: from, lt: prefixEnd(GROUP), limit: 16 });
+      if (rows.length === 0) return out;
+      for (const [key, value] of rows) {
+        for (const record of recordsOf(value)) {
+          if (record.seq <= afterSeq) continue;
+          if (filter.to !== undefined && record.time > filter.to) return out;
+          if (matches(record, filter)) out.push(record);
+          if (out.length >= limit) return out;
+        }
+        from = `${key}\u0000`;
       }
     }
-    return out;
   }
 
-  /** Checks the whole chain, and that it ends at the last record written. */
+  /** Checks the whole chain, and that the head matches its last record. */
   async verify(): Promise<ChainCheck> {
-    // Records written while this runs are left for the next check.
-    const end = this.#durableHead.seq;
-    const verifier = new ChainVerifier();
-    for await (const { lines } of this.segments.linesFrom(1)) {
-      for (const line of lines) {
-        if (verifier.records === end) break;
-        const broken = verifier.next(JSON.parse(line) as AuditRecord);
-        if (broken) return broken;
-      }
+    const rows = await this.kv.range({ gte: GROUP, lt: prefixEnd(GROUP) });
+    const result = verifyChain(rows.flatMap(([, value]) => recordsOf(value)));
+    if (result.intact && result.records !== this.#head.seq) {
+      return { intact: false, records: result.records, brokenSeq: result.records + 1, reason: `the trail ends at record ${result.records} but its head says ${this.#head.seq}` };
     }
-    if (verifier.records !== end) {
-      return { intact: false, records: verifier.records, brokenSeq: verifier.records + 1, reason: `the trail ends at record ${verifier.records} but ${end} were written` };
-    }
-    return { intact: true, records: end };
+    return result;
   }
 }
 
-function positionOf(record: AuditRecord): ChainPosition {
-  return { seq: record.seq, hash: record.hash };
+function groupKey(lastSeq: number): string {
+  return `${GROUP}${String(lastSeq).padStart(12, "0")}`;
+}
+
+/** The records of one stored group. */
+function recordsOf(group: string): AuditRecord[] {
+  return group.split("\n").map((line) => JSON.parse(line) as AuditRecord);
 }
 
 function matches(record: AuditRecord, filter: AuditFilter): boolean {

@@ -25,10 +25,10 @@ export class PendingAudit {
   };
 
   /** Writes the record when the request ends, unless a change already wrote it, with any (root-qualified) bookkeeping writes. */
-  async finish(outcome: string, reason?: string, bookkeeping: readonly KvOperation[] = []): Promise<void> {
+  async finish(outcome: string, reason?: string, operations: readonly KvOperation[] = []): Promise<void> {
     if (this.#written) return;
     this.#written = true;
-    await this.log.append(this.describe(outcome, reason), [], bookkeeping);
+    await this.log.append(this.describe(outcome, reason), operations);
   }
 }
 

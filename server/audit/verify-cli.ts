@@ -16,9 +16,7 @@ try {
   process.exit(2);
 }
 try {
-  const audit = await AuditLog.open(store.scope("audit"), join(config.dataDir, "audit"));
-  const result = await audit.verify();
-  await audit.close();
+  const result = await (await AuditLog.open(store.scope("audit"))).verify();
   if (result.intact) {
     console.log(`audit trail intact: ${result.records} records`);
   } else {

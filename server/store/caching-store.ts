@@ -1,4 +1,4 @@
-import type { BatchOptions, KvOperation, KvRange, KvStore } from "./kv-store.js";
+import type { KvOperation, KvRange, KvStore } from "./kv-store.js";
 import { PrefixedStore } from "./prefixed-store.js";
 
 /** Bounds of the read cache: entries and age. */
@@ -59,11 +59,11 @@ export class CachingKvStore implements KvStore {
     return rows;
   }
 
-  async batch(operations: readonly KvOperation[], options?: BatchOptions): Promise<void> {
+  async batch(operations: readonly KvOperation[]): Promise<void> {
     this.#epoch++;
     this.#bumpScopes(operations);
     try {
-      await this.inner.batch(operations, options);
+      await this.inner.batch(operations);
     } finally {
       this.#epoch++;
       this.#bumpScopes(operations);

@@ -1,15 +1,6 @@
 /** One write of an atomic batch. */
 export type KvOperation = { readonly type: "put"; readonly key: string; readonly value: string } | { readonly type: "del"; readonly key: string };
 
-/**
- * How a batch reaches the disk. Durable (the default) is fsynced before the batch resolves;
- * relaxed is applied and visible at once and survives a crash of the process, but an operating
- * system crash may lose it: for bookkeeping that can lag, never for state or the audit trail.
- */
-export interface BatchOptions {
-  readonly relaxed?: boolean;
-}
-
 /** A range of keys in lexicographic order; bounds are optional. */
 export interface KvRange {
   readonly gt?: string;
@@ -24,8 +15,8 @@ export interface KvRange {
  */
 export interface KvStore {
   get(key: string): Promise<string | undefined>;
-  /** Applies all operations atomically and durably (fsynced, unless relaxed) before resolving. */
-  batch(operations: readonly KvOperation[], options?: BatchOptions): Promise<void>;
+  /** Applies all operations atomically and durably (fsynced) before resolving. */
+  batch(operations: readonly KvOperation[]): Promise<void>;
   range(range: KvRange): Promise<Array<[string, string]>>;
   /** A store over a separate keyspace (a region's keyring, identities, the audit trail). Names must not contain "/". */
   scope(name: string): KvStore;

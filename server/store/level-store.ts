@@ -1,10 +1,10 @@
 import { Level } from "level";
-import type { BatchOptions, KvOperation, KvRange, KvStore } from "./kv-store.js";
+import type { KvOperation, KvRange, KvStore } from "./kv-store.js";
 import { PrefixedStore } from "./prefixed-store.js";
 
 /**
  * The root KvStore on LevelDB, which owns the handle (and its directory lock). Scopes are key
- * prefixes (PrefixedStore); every batch is fsynced unless relaxed, so an acknowledged write survives a crash.
+ * prefixes (PrefixedStore); every batch is fsynced, so an acknowledged write survives a crash.
  */
 export class LevelRootStore implements KvStore {
   private constructor(private readonly level: Level<string, string>) {}
@@ -23,9 +23,9 @@ export class LevelRootStore implements KvStore {
     return (await this.level.get(key)) ?? undefined;
   }
 
-  async batch(operations: readonly KvOperation[], options?: BatchOptions): Promise<void> {
+  async batch(operations: readonly KvOperation[]): Promise<void> {
     if (operations.length === 0) return;
-    await this.level.batch([...operations], { sync: options?.relaxed !== true });
+    await this.level.batch([...operations], { sync: true });
   }
 
   range(range: KvRange): Promise<Array<[string, string]>> {

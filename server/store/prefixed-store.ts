@@ -1,5 +1,5 @@
 import { derivedFrom } from "./derived.js";
-import type { BatchOptions, KvOperation, KvRange, KvStore } from "./kv-store.js";
+import type { KvOperation, KvRange, KvStore } from "./kv-store.js";
 
 /**
  * A scope of a root store: every key is the scope's prefix ("regions/us-east-1/") plus its own.
@@ -18,8 +18,8 @@ export class PrefixedStore implements KvStore {
     return this.root.get(this.prefix + key);
   }
 
-  batch(operations: readonly KvOperation[], options?: BatchOptions): Promise<void> {
-    return this.root.batch(this.qualify(operations), options);
+  batch(operations: readonly KvOperation[]): Promise<void> {
+    return this.root.batch(this.qualify(operations));
   }
 
   async range(range: KvRange): Promise<Array<[string, string]>> {
