@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import test from "ava";
 import { KeyState, MultiRegionKeyType } from "../gen/kms/v1/types_pb.js";
 import { allClients, connectGrpc, failureOf, type KmsClient } from "./support/clients.js";
-import { login, startTestServer, type TestServer } from "./support/server.js";
+import { identityClient, login, startTestServer, type TestServer } from "./support/server.js";
 
 const DAY = 86_400_000;
 let now = Date.parse("2027-02-01T00:00:00Z");
@@ -132,4 +132,35 @@ test.serial("a key of another account cannot be replicated or have its primary r
   const foreign = `arn:aws:kms:us-east-1:444455556666:key/${keyId}`;
   t.is((await failureOf(east.replicateKey({ keyId: foreign, replicaRegion: "eu-west-1" }))).exception, "NotFoundException");
   t.is((await failureOf(east.updatePrimaryRegion({ keyId: foreign, primaryRegion: "eu-west-1" }))).exception, "NotFoundException");
+});
+
+test.serial("ReplicateKey needs kms:CreateKey, and with tags kms:TagResource, by IAM policy in the replica region", async (t) => {
+  const { east: admin } = await regions();
+  // A session made at the server's simulated time (its own token has expired by now).
+  const iam = identityClient(server.url, await login(server.url, server.admin.access_key_id, server.admin.secret_access_key));
+  await iam.createUser({ userName: "replicator" });
+  const allow = async (...statements: object[]) =>
+    iam.putUserPolicy({ userName: "replicator", policyName: "replicate", policyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "kms:ReplicateKey", Resource: "*" }, ...statements] }) });
+  const createIn = (region: string) => ({ Effect: "Allow", Action: "kms:CreateKey", Resource: "*", Condition: { StringEquals: { "aws:RequestedRegion": region } } });
+  const { accessKey } = await iam.createAccessKey({ userName: "replicator" });
+  const user = connectGrpc.connect({ url: server.url, token: await login(server.url, accessKey!.accessKeyId, accessKey!.secretAccessKey) }, "us-east-1");
+  const keyId = (await admin.createKey({ multiRegion: true })).keyMetadata!.keyId;
+  const replicas = async () => (await admin.describeKey({ keyId })).keyMetadata!.multiRegionConfiguration!.replicaKeys.map((r) => r.region);
+
+  await allow();
+  const withoutCreate = await failureOf(user.replicateKey({ keyId, replicaRegion: "eu-west-1" }));
+  t.is(withoutCreate.exception, "AccessDeniedException");
+  t.regex(withoutCreate.message, /kms:CreateKey on resource: \*/);
+  // kms:CreateKey in the request's own region is not kms:CreateKey in the replica region.
+  await allow(createIn("us-east-1"));
+  t.is((await failureOf(user.replicateKey({ keyId, replicaRegion: "eu-west-1" }))).exception, "AccessDeniedException");
+  t.deepEqual(await replicas(), [], "a refused ReplicateKey made no replica");
+
+  await allow(createIn("eu-west-1"));
+  const withTags = await failureOf(user.replicateKey({ keyId, replicaRegion: "eu-west-1", tags: [{ tagKey: "team", tagValue: "a" }] }));
+  t.is(withTags.exception, "AccessDeniedException");
+  t.regex(withTags.message, /kms:TagResource/);
+  t.deepEqual(await replicas(), []);
+  await t.notThrowsAsync(user.replicateKey({ keyId, replicaRegion: "eu-west-1" }));
+  t.deepEqual(await replicas(), ["eu-west-1"]);
 });

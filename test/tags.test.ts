@@ -85,3 +85,24 @@ test("attribute-based access: aws:ResourceTag follows TagResource, and aws:Reque
   t.is((await failureOf(user.tagResource({ keyId, tags: [tag("env", "dev"), tag("team", "other")] }))).exception, "AccessDeniedException");
   t.deepEqual((await admin.listResourceTags({ keyId })).tags.map((x) => [x.tagKey, x.tagValue]), [["env", "dev"], ["team", "payments"]]);
 });
+
+test("CreateKey with tags needs kms:TagResource as well as kms:CreateKey, and a refused one creates nothing", async (t) => {
+  const iam = identityClient(server.url, server.token);
+  await iam.createUser({ userName: "creator" });
+  const allow = (actions: string[]) => iam.putUserPolicy({ userName: "creator", policyName: "create", policyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: actions, Resource: "*" }] }) });
+  const { accessKey } = await iam.createAccessKey({ userName: "creator" });
+  const user = connectGrpc.connect({ url: server.url, token: await login(server.url, accessKey!.accessKeyId, accessKey!.secretAccessKey) });
+  const admin = connectGrpc.connect(server);
+  const keyCount = async () => (await admin.listKeys({ limit: 1000 })).keys.length;
+
+  await allow(["kms:CreateKey"]);
+  await t.notThrowsAsync(user.createKey({}));
+  const before = await keyCount();
+  const refused = await failureOf(user.createKey({ tags: [tag("team", "a")] }));
+  t.is(refused.exception, "AccessDeniedException");
+  t.regex(refused.message, /kms:TagResource on resource: \*/);
+  t.is(await keyCount(), before);
+  await allow(["kms:CreateKey", "kms:TagResource"]);
+  const created = (await user.createKey({ tags: [tag("team", "a")] })).keyMetadata!;
+  t.deepEqual((await admin.listResourceTags({ keyId: created.keyId })).tags.map((x) => [x.tagKey, x.tagValue]), [["team", "a"]]);
+});

@@ -45,6 +45,9 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
     const resolved = new Map<string, ResolvedKey>();
     const decisions: AccessDecision[] = [];
     for (const rule of rules) {
+      if (rule.whenField !== "" && !isSet(fieldValue(req.method.input, message, rule.whenField))) continue;
+      // A rule decided in another region (ReplicateKey's kms:CreateKey) sees that region as aws:RequestedRegion.
+      const regionName = rule.regionField === "" ? (region?.name ?? "") : String(fieldValue(req.method.input, message, rule.regionField));
       const target = await resolveAccessTarget(rule, req.method.input, message, scope, caller, services.partition);
       if (target.key) resolved.set(rule.keyField, target.key);
       // The handler uses exactly the keys looked up here (for a symmetric ciphertext it still
@@ -57,8 +60,8 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
         caller,
         connection: req.contextValues.get(connectionKey),
         now,
-        region: region?.name ?? "",
-        viaService: service !== undefined && region ? `${service}.${region.name}.amazonaws.com` : undefined,
+        region: regionName,
+        viaService: service !== undefined && region ? `${service}.${regionName}.amazonaws.com` : undefined,
         requestDesc: req.method.input,
         request: message,
         key: target.key?.key,
@@ -93,6 +96,12 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
     req.contextValues.set(callerPoliciesKey, policies);
     return next(req);
   }
+}
+
+/** Whether a request field a rule depends on is set: a non-empty string or list, or true. */
+function isSet(value: unknown): boolean {
+  if (Array.isArray(value) || typeof value === "string") return value.length > 0;
+  return Boolean(value);
 }
 
 /** The encryption context a request carries, for grant constraints. */

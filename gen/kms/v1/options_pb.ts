@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kms/v1/options.proto.
  */
 export const file_kms_v1_options: GenFile = /*@__PURE__*/
-  fileDesc("ChRrbXMvdjEvb3B0aW9ucy5wcm90bxIGa21zLnYxIoMBCgZBY2Nlc3MSDgoGYWN0aW9uGAEgASgJEhEKCWtleV9maWVsZBgCIAEoCRIrCg1rZXlfcmVmZXJlbmNlGAMgASgOMhQua21zLnYxLktleVJlZmVyZW5jZRIQCghyZXNvdXJjZRgEIAEoCRIXCg9uYW1lZF9rZXlfZmllbGQYBSABKAkqoQEKDEtleVJlZmVyZW5jZRIdChlLRVlfUkVGRVJFTkNFX1VOU1BFQ0lGSUVEEAASHwobS0VZX1JFRkVSRU5DRV9LRVlfSURfT1JfQVJOEAESFQoRS0VZX1JFRkVSRU5DRV9BTlkQAhIcChhLRVlfUkVGRVJFTkNFX0NJUEhFUlRFWFQQAxIcChhLRVlfUkVGRVJFTkNFX0FMSUFTX05BTUUQBDpICgZhY2Nlc3MSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi5jgMgAygLMg4ua21zLnYxLkFjY2Vzc1IGYWNjZXNzOkoKD3VuYXV0aGVudGljYXRlZBIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLuOAyABKAhSD3VuYXV0aGVudGljYXRlZDpJCg9zZWxmX2F1dGhvcml6ZWQSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi8jgMgASgIUg5zZWxmQXV0aG9yaXplZDo9CglzZW5zaXRpdmUSHS5nb29nbGUucHJvdG9idWYuRmllbGRPcHRpb25zGLqOAyABKAhSCXNlbnNpdGl2ZWIGcHJvdG8z", [file_google_protobuf_descriptor]);
+  fileDesc("ChRrbXMvdjEvb3B0aW9ucy5wcm90bxIGa21zLnYxIq0BCgZBY2Nlc3MSDgoGYWN0aW9uGAEgASgJEhEKCWtleV9maWVsZBgCIAEoCRIrCg1rZXlfcmVmZXJlbmNlGAMgASgOMhQua21zLnYxLktleVJlZmVyZW5jZRIQCghyZXNvdXJjZRgEIAEoCRIXCg9uYW1lZF9rZXlfZmllbGQYBSABKAkSEgoKd2hlbl9maWVsZBgGIAEoCRIUCgxyZWdpb25fZmllbGQYByABKAkqoQEKDEtleVJlZmVyZW5jZRIdChlLRVlfUkVGRVJFTkNFX1VOU1BFQ0lGSUVEEAASHwobS0VZX1JFRkVSRU5DRV9LRVlfSURfT1JfQVJOEAESFQoRS0VZX1JFRkVSRU5DRV9BTlkQAhIcChhLRVlfUkVGRVJFTkNFX0NJUEhFUlRFWFQQAxIcChhLRVlfUkVGRVJFTkNFX0FMSUFTX05BTUUQBDpICgZhY2Nlc3MSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi5jgMgAygLMg4ua21zLnYxLkFjY2Vzc1IGYWNjZXNzOkoKD3VuYXV0aGVudGljYXRlZBIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLuOAyABKAhSD3VuYXV0aGVudGljYXRlZDpJCg9zZWxmX2F1dGhvcml6ZWQSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi8jgMgASgIUg5zZWxmQXV0aG9yaXplZDo9CglzZW5zaXRpdmUSHS5nb29nbGUucHJvdG9idWYuRmllbGRPcHRpb25zGLqOAyABKAhSCXNlbnNpdGl2ZWIGcHJvdG8z", [file_google_protobuf_descriptor]);
 
 /**
  * Access says what authorization needs to know about one RPC: the IAM action it performs
@@ -60,6 +60,22 @@ export type Access = Message<"kms.v1.Access"> & {
    * @generated from field: string named_key_field = 5;
    */
   namedKeyField: string;
+
+  /**
+   * The rule applies only when this request field is set (a non-empty string or list): CreateKey
+   * with tags needs kms:TagResource as well as kms:CreateKey.
+   *
+   * @generated from field: string when_field = 6;
+   */
+  whenField: string;
+
+  /**
+   * The request field that names the region the rule is decided in (its aws:RequestedRegion);
+   * empty for the request's own region. ReplicateKey needs kms:CreateKey in the replica region.
+   *
+   * @generated from field: string region_field = 7;
+   */
+  regionField: string;
 };
 
 /**
