@@ -44,7 +44,10 @@ export async function rotateKey(tx: KeyringTransaction, key: KeyRecord, now: num
   return { ...key, currentVersion: version, currentKeyMaterialId: keyMaterialId };
 }
 
-/** The keyrings of a multi-Region primary's replicas (none for any other key). */
+/**
+ * The keyrings of a multi-Region primary's replicas (none for any other key). Pass the key as read
+ * under its cross-region lock: from an older read, the list may hold the caller's own keyring.
+ */
 export async function replicaKeyrings(regions: ReadonlyMap<string, Region>, key: KeyRecord): Promise<Keyring[]> {
   if (key.multiRegionType !== "PRIMARY") return [];
   return (await copiesOf(regions, key)).filter((c) => c.key.multiRegionType === "REPLICA").map((c) => c.region.keyring);

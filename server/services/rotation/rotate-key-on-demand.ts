@@ -16,7 +16,14 @@ export const rotateKeyOnDemand: KmsHandlers["rotateKeyOnDemand"] = async (req, c
   const at = now(ctx);
   const scope = keyScope(ctx);
   const { key } = await resolveKeyByIdOrArn(scope, req.keyId);
-  const { key: rotated } = await withKeyLocks(key.keyId, () => replicaKeyrings(requireServices(ctx).regions, key), (replicas) =>
+  // The replicas are read afresh under the cross-region lock: an UpdatePrimaryRegion that ran
+  // first may have made this copy a replica, and locking "its replicas" from the record read
+  // before would lock this region's key twice and hang (the update below then refuses instead).
+  const replicasNow = async () => {
+    const current = await scope.region.keyring.getKey(key.keyId);
+    return current ? replicaKeyrings(requireServices(ctx).regions, current) : [];
+  };
+  const { key: rotated } = await withKeyLocks(key.keyId, replicasNow, (replicas) =>
     updateKey(scope, req.keyId, async (current, keyArn, tx) => {
       requireRotatable(current, keyArn);
       requireUsableForCrypto(current, keyArn);
