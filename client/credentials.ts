@@ -9,8 +9,11 @@ export type KmsCredentials = { readonly accessKeyId: string; readonly secretAcce
 export interface TokenSource {
   /** A token valid for a while yet. */
   token(): Promise<string>;
-  /** Drops the current token (the service said it expired), so the next call logs in again. */
-  invalidate(): void;
+  /**
+   * Drops the given token (the service said it expired), so the next call logs in again. A token
+   * already replaced stays replaced: a late refusal of an old one does not cost another login.
+   */
+  invalidate(rejected: string): void;
 }
 
 /** Refresh when this share of the session's lifetime is left (and at most 5 minutes before expiry). */
@@ -44,8 +47,8 @@ export function tokenSource(credentials: KmsCredentials, transport: Transport, n
       pending ??= login().finally(() => (pending = undefined));
       return pending;
     },
-    invalidate() {
-      session = undefined;
+    invalidate(rejected) {
+      if (session?.token === rejected) session = undefined;
     },
   };
 }

@@ -48,7 +48,8 @@ export function kmsClientOver(transport: (interceptors: Interceptor[]) => Transp
         } catch (e) {
           const error = KmsServiceError.from(e);
           if (error.exception === "ExpiredTokenException" && tokens && attempt === 1) {
-            tokens.invalidate();
+            // The token this attempt sent, as the header interceptor set it.
+            tokens.invalidate(req.header.get("authorization")?.replace(/^Bearer /, "") ?? "");
             continue;
           }
           if (attempt >= maxAttempts || !retryable(req.method.name, error)) throw error;

@@ -1,6 +1,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
 import test from "ava";
 import { createKmsClient, KmsServiceError } from "../client/node.js";
+import { tokenSource } from "../client/credentials.js";
 import { backoffMs, retryable } from "../client/retry-policy.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 
@@ -57,6 +59,21 @@ test.serial("a session is renewed before it expires, and an expired one is renew
   now += 2_000_000;
   await client.kms.listKeys({});
   t.is(logins(), first + 2, "ExpiredTokenException made it log in again and repeat the call");
+});
+
+test.serial("a late refusal of an old session token does not throw away the session that replaced it", async (t) => {
+  const tokens = tokenSource({ ...credentials(), sessionSeconds: 900 }, createConnectTransport({ baseUrl: server.url, httpVersion: "2" }), () => 0);
+  const logins = () => server.logs.filter((l) => l.rpc === "Login" && l.outcome === "ok").length;
+  const old = await tokens.token();
+  const first = logins();
+  // Two calls sent with the old token are refused; the first refusal's renewal ends before the second arrives.
+  tokens.invalidate(old);
+  const renewed = await tokens.token();
+  tokens.invalidate(old);
+  t.is(await tokens.token(), renewed);
+  t.is(logins(), first + 1);
+  tokens.invalidate(renewed);
+  t.not(await tokens.token(), renewed, "a refusal of the current token still renews it");
 });
 
 test("throttled calls are retried with backoff until they go through", async (t) => {
