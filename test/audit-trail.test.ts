@@ -3,22 +3,14 @@ import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { createClient, type Interceptor } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
 import test from "ava";
-import { AuditService } from "../gen/kms/v1/audit_service_pb.js";
 import type { KvOperation, KvStore } from "../server/store/kv-store.js";
 import { LevelRootStore } from "../server/store/level-store.js";
 import { connectGrpc, failureOf } from "./support/clients.js";
-import { identityClient, login, makeDataDir, startTestServer } from "./support/server.js";
+import { auditClient, identityClient, login, makeDataDir, startTestServer } from "./support/server.js";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("..", import.meta.url));
-
-function auditClient(url: string, token: string) {
-  const auth: Interceptor = (next) => (req) => (req.header.set("authorization", `Bearer ${token}`), next(req));
-  return createClient(AuditService, createGrpcTransport({ baseUrl: url, interceptors: [auth] }));
-}
 
 /** Runs `npm run audit:verify` on a data directory. */
 async function verifyCli(dataDir: string): Promise<{ code: number; stdout: string }> {

@@ -1,13 +1,10 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
 import test from "ava";
-import { AuditService } from "../gen/kms/v1/audit_service_pb.js";
 import { GrantOperation, KeyState } from "../gen/kms/v1/types_pb.js";
 import { LevelRootStore } from "../server/store/level-store.js";
 import { connectGrpc, failureOf, type KmsClient } from "./support/clients.js";
-import { login, makeDataDir, startTestServer, type TestServer } from "./support/server.js";
+import { auditClient, login, makeDataDir, startTestServer, type TestServer } from "./support/server.js";
 
 const DAY = 86_400_000;
 
@@ -100,7 +97,7 @@ test("scheduled work is in the audit trail as the service's own", async (t) => {
   const logLine = server.logs.find((l) => l.msg === "scheduled work done" && l.keyId === keyId);
   t.is(logLine?.outcome, "deleted");
   const token = await login(server.url, server.admin.access_key_id, server.admin.secret_access_key);
-  const audit = createClient(AuditService, createGrpcTransport({ baseUrl: server.url, interceptors: [(next) => (req) => (req.header.set("authorization", `Bearer ${token}`), next(req))] }));
+  const audit = auditClient(server.url, token);
   const records = (await audit.listAuditRecords({ limit: 1000 })).records;
   const deletion = records.find((r) => r.rpc === "kms.v1.KeyManagementService/DeleteKey");
   t.is(deletion?.principal, "kms:scheduler");

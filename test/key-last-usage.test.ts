@@ -1,10 +1,7 @@
 import { rm } from "node:fs/promises";
-import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
 import test from "ava";
-import { AuditService } from "../gen/kms/v1/audit_service_pb.js";
 import { connectGrpc, failureOf } from "./support/clients.js";
-import { makeDataDir, startTestServer } from "./support/server.js";
+import { auditClient, makeDataDir, startTestServer } from "./support/server.js";
 
 test("GetKeyLastUsage reports the last successful cryptographic use, names its audit record, and survives a restart", async (t) => {
   let now = Date.parse("2027-05-01T10:00:00Z");
@@ -24,7 +21,7 @@ test("GetKeyLastUsage reports the last successful cryptographic use, names its a
   let usage = (await kms.getKeyLastUsage({ keyId: created.keyId })).keyLastUsage!;
   t.is(usage.operation, "Encrypt");
   t.is(Number(usage.timestamp!.seconds) * 1000, now);
-  const audit = createClient(AuditService, createGrpcTransport({ baseUrl: server.url, interceptors: [(next) => (req) => (req.header.set("authorization", `Bearer ${server.token}`), next(req))] }));
+  const audit = auditClient(server.url, server.token);
   const record = (await audit.listAuditRecords({ limit: 1000 })).records.find((r) => r.requestId === usage.kmsRequestId);
   t.is(record?.rpc, "kms.v1.KeyManagementService/Encrypt");
   t.is(usage.cloudTrailEventId, usage.kmsRequestId);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import { AuditService } from "../../gen/kms/v1/audit_service_pb.js";
 import { IdentityService } from "../../gen/kms/v1/identity_service_pb.js";
 import { CALL_DEADLINE_MS } from "./clients.js";
 import { loadConfig, type KmsConfig } from "../../server/config.js";
@@ -74,17 +75,24 @@ export async function startTestServer(options: { dataDir?: string; env?: Record<
   };
 }
 
+/** A gRPC transport to a server that sends a session token (or none). */
+function bearerTransport(url: string, token?: string, ca?: Buffer) {
+  return createGrpcTransport({
+    baseUrl: url,
+    defaultTimeoutMs: CALL_DEADLINE_MS,
+    ...(ca ? { nodeOptions: { ca } } : {}),
+    interceptors: token === undefined ? [] : [(next) => (req) => (req.header.set("authorization", `Bearer ${token}`), next(req))],
+  });
+}
+
 /** The IdentityService of a server, called with a session token (or anonymously). */
 export function identityClient(url: string, token?: string, ca?: Buffer) {
-  return createClient(
-    IdentityService,
-    createGrpcTransport({
-      baseUrl: url,
-      defaultTimeoutMs: CALL_DEADLINE_MS,
-      ...(ca ? { nodeOptions: { ca } } : {}),
-      interceptors: token === undefined ? [] : [(next) => (req) => (req.header.set("authorization", `Bearer ${token}`), next(req))],
-    }),
-  );
+  return createClient(IdentityService, bearerTransport(url, token, ca));
+}
+
+/** The AuditService of a server, called with a session token. */
+export function auditClient(url: string, token: string) {
+  return createClient(AuditService, bearerTransport(url, token));
 }
 
 /** Logs in with an access key and returns the session token. */
