@@ -3,7 +3,7 @@ import { Code } from "@connectrpc/connect";
 import test, { type ExecutionContext } from "ava";
 import { DataKeySpec, KeyState, type KeyMetadata } from "../gen/kms/v1/types_pb.js";
 import { allClients, failureOf, type ClientKind, type KmsClient } from "./support/clients.js";
-import { identityClient, login, startTestServer, type TestServer } from "./support/server.js";
+import { auditClient, identityClient, login, startTestServer, type TestServer } from "./support/server.js";
 
 // End-to-end authorization: principals made of users, inline identity policies, access keys and
 // role sessions; keys with key policies; every KMS call through every client in allClients.
@@ -566,6 +566,50 @@ for (const kind of allClients) {
   });
 }
 
+test("AssumeRole decides as STS does: a trust policy naming a caller of its account suffices; one naming the account, or a caller of another account, needs an IAM allow too", async (t) => {
+  const trustOnly = (principal: string) => JSON.stringify({ Version: VERSION, Statement: [{ Effect: "Allow", Principal: { AWS: principal }, Action: "sts:AssumeRole" }] });
+  const named = await newPrincipal("named-in-trust");
+  const namingRole = uniq("names-user");
+  const namingArn = `arn:aws:iam::${ACCOUNT}:role/${namingRole}`;
+  await iam().createRole({ roleName: namingRole, assumeRolePolicyDocument: trustOnly(named.arn) });
+  // No identity policy at all: the trust policy names the user, in the user's own account.
+  const session = await identityClient(server.url, named.token).assumeRole({ roleArn: namingArn, roleSessionName: "direct" });
+  t.is(session.assumedRoleUser!.arn, `arn:aws:sts::${ACCOUNT}:assumed-role/${namingRole}/direct`);
+  const { records } = await auditClient(server.url, server.token).listAuditRecords({ principal: named.arn, limit: 10 });
+  const assumed = records.find((r) => r.rpc === "kms.v1.IdentityService/AssumeRole" && r.outcome === "ok");
+  t.deepEqual(assumed?.access.map((a) => [a.action, a.resource, a.decidedBy]), [["sts:AssumeRole", namingArn, ["trust-policy statement 0"]]], "the trust policy alone allowed it, on record");
+
+  // A trust policy naming the account leaves the decision to the account's IAM policies.
+  const accountRole = uniq("names-account");
+  const accountRoleArn = `arn:aws:iam::${ACCOUNT}:role/${accountRole}`;
+  await iam().createRole({ roleName: accountRole, assumeRolePolicyDocument: trustOnly(`arn:aws:iam::${ACCOUNT}:root`) });
+  t.regex(await assertDenied(t, identityClient(server.url, named.token).assumeRole({ roleArn: accountRoleArn, roleSessionName: "s" }), "account trust, no IAM allow"), /because no identity-based policy allows the sts:AssumeRole action$/);
+
+  // An explicit deny in the caller's IAM policy wins over the trust policy naming it.
+  await iam().putUserPolicy({ userName: named.userName, policyName: "no-roles", policyDocument: policyOf(deny("sts:AssumeRole")) });
+  t.regex(await assertDenied(t, identityClient(server.url, named.token).assumeRole({ roleArn: namingArn, roleSessionName: "s" }), "IAM deny"), /with an explicit deny in an identity-based policy$/);
+  // And so does one in the trust policy, whatever IAM allows.
+  const deniedUser = await newPrincipal("denied-by-trust", { assume: policyOf(allow("sts:AssumeRole")) });
+  const denyingRole = uniq("denies-user");
+  await iam().createRole({
+    roleName: denyingRole,
+    assumeRolePolicyDocument: JSON.stringify({ Version: VERSION, Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "sts:AssumeRole" }, { Effect: "Deny", Principal: { AWS: deniedUser.arn }, Action: "sts:AssumeRole" }] }),
+  });
+  t.regex(await assertDenied(t, identityClient(server.url, deniedUser.token).assumeRole({ roleArn: `arn:aws:iam::${ACCOUNT}:role/${denyingRole}`, roleSessionName: "s" }), "trust deny"), /with an explicit deny in a resource-based policy$/);
+
+  // Across accounts, being named is not enough: the caller's own account must allow it too.
+  const other = await secondAccount();
+  const foreign = await newPrincipal("foreign", {}, other.iam, OTHER_ACCOUNT);
+  const crossRole = uniq("names-foreign-user");
+  const crossArn = `arn:aws:iam::${ACCOUNT}:role/${crossRole}`;
+  await iam().createRole({ roleName: crossRole, assumeRolePolicyDocument: trustOnly(foreign.arn) });
+  t.regex(await assertDenied(t, identityClient(server.url, foreign.token).assumeRole({ roleArn: crossArn, roleSessionName: "cross" }), "cross-account, no IAM allow"), /because no identity-based policy allows the sts:AssumeRole action$/);
+  await other.iam.putUserPolicy({ userName: foreign.userName, policyName: "assume", policyDocument: policyOf(allow("sts:AssumeRole", crossArn)) });
+  t.is((await identityClient(server.url, foreign.token).assumeRole({ roleArn: crossArn, roleSessionName: "cross" })).assumedRoleUser!.arn, `arn:aws:sts::${ACCOUNT}:assumed-role/${crossRole}/cross`);
+  // A role ARN that is not one is refused as invalid, before any policy is read.
+  t.is((await failureOf(identityClient(server.url, foreign.token).assumeRole({ roleArn: "arn:aws:iam::111122223333:user/admin", roleSessionName: "cross" }))).exception, "ValidationException");
+});
+
 // Regression: AssumeRole of a role that did not exist was NotFoundException ("role ... does not
 // exist"), while an existing role whose trust policy refuses the caller is AccessDeniedException,
 // so anyone allowed sts:AssumeRole (the administrator of any account) can enumerate the role names
@@ -580,4 +624,5 @@ test("AssumeRole of a missing role is indistinguishable from a refused one, acro
   t.is(existing.exception, "AccessDeniedException", existing.message);
   t.is(missing.exception, existing.exception, `a missing role answers ${missing.exception}: ${missing.message}`);
   t.is(missing.code, existing.code);
+  t.is(missing.message.replace(/role\/missing-\w+/, "role/R"), existing.message.replace(roleName, "R"), "the same words too");
 });

@@ -523,3 +523,24 @@ test("wouldLockOut: conditions are judged against the given context; a session p
   t.false(wouldLockOut(onlyFromVpn, alice, noPolicies, KEY_ARN, ACCT, { context: new Map([["aws:sourceip", "10.1.2.3"]]) }));
   t.true(wouldLockOut(consolePolicy, admin, noPolicies, KEY_ARN, ACCT, { sessionPolicy: decryptOnlySession }));
 });
+
+test("a role's trust policy decides sts:AssumeRole as a key policy decides on a key: naming a caller of its account suffices, naming the account or a foreign caller needs IAM too", (t) => {
+  const ROLE = `arn:aws:iam::${ACCT}:role/Deployer`;
+  const trust = (statements: Statement | Statement[]) => parsePolicy(JSON.stringify({ Version: "2012-10-17", Statement: statements }), "trust");
+  const names = (principal: string, effect = "Allow") => ({ Effect: effect, Principal: { AWS: principal }, Action: "sts:AssumeRole" });
+  const iamAllow = [{ name: "assume", policy: compile("identity", { Effect: "Allow", Action: "sts:AssumeRole", Resource: ROLE }) }];
+  const decide = (principal: Principal, trustPolicy: CompiledPolicy, identityPolicies: typeof iamAllow = []) =>
+    authorize({ request: { principal, action: "sts:AssumeRole", resource: ROLE, context: new Map() }, role: { trustPolicy, accountId: ACCT }, identityPolicies });
+
+  t.deepEqual(decide(alice, trust(names(alice.arn))), { allowed: true, decidedBy: [{ source: "trust-policy", statement: { index: 0 } }] });
+  t.deepEqual(decide(alice, trust(names(ROOT))), { allowed: false, reason: "no-allow", missing: "identity-based" });
+  t.true(decide(alice, trust(names(ROOT)), iamAllow).allowed);
+  t.deepEqual(decide(bob, trust(names(alice.arn)), iamAllow), { allowed: false, reason: "no-allow", missing: "resource-based" }, "IAM alone never does");
+  t.deepEqual(decide(carol, trust(names(carol.arn))), { allowed: false, reason: "no-allow", missing: "identity-based" }, "another account's caller needs its own IAM allow");
+  t.true(decide(carol, trust(names(OTHER)), iamAllow).allowed);
+  const denied = decide(alice, trust([names(ROOT), names(alice.arn, "Deny")]), iamAllow);
+  t.deepEqual(denied, { allowed: false, reason: "explicit-deny", decidedBy: { source: "trust-policy", statement: { index: 1 } } });
+  t.regex(describeDenial(denied as Extract<AuthorizationResult, { allowed: false }>, { principal: alice, action: "sts:AssumeRole", resource: ROLE, context: new Map() }), /explicit deny in a resource-based policy$/);
+  const trustsNoOne: CompiledPolicy = { kind: "trust", version: "2012-10-17", statements: [] };
+  t.deepEqual(decide(alice, trustsNoOne, iamAllow), { allowed: false, reason: "no-allow", missing: "resource-based" }, "as a role that does not exist is decided");
+});

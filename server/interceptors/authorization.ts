@@ -2,6 +2,7 @@ import type { Interceptor } from "@connectrpc/connect";
 import { fieldValue, resolveAccessTarget } from "../authorization/access-target.js";
 import { loadCallerPolicies, mentionsResourceAliases } from "../authorization/caller-policies.js";
 import { buildConditionContext } from "../authorization/condition-context.js";
+import { loadRoleTrust } from "../authorization/role-trust.js";
 import { ENCRYPTION_CONTEXT_FIELDS } from "../crypto/encryption-context.js";
 import { accessDecisionsKey, callerKey, callerPoliciesKey, clockKey, connectionKey, regionKey, resolvedKeysKey, type AccessDecision, type ServerServices } from "../context.js";
 import { KmsError } from "../errors/kms-error.js";
@@ -18,7 +19,8 @@ import type { ChainRequest, Next } from "./next.js";
  * Decides every request before its handler runs, from the contract: each (kms.v1.access) rule
  * of the RPC names an action and what it acts on. The key is resolved once and handed on in
  * context; the key policy, the caller's identity policies (and session policy) and the key's
- * grants decide, as AWS KMS does; explicit deny wins; the default is deny.
+ * grants decide, as AWS KMS does (for AssumeRole, the role's trust policy in the key policy's
+ * place, as STS does); explicit deny wins; the default is deny.
  */
 export function createAuthorizationInterceptor(services: ServerServices): Interceptor {
   // Calls that need no credentials pass without a promise of ours.
@@ -55,6 +57,7 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
       if (target.named) resolved.set(target.named.field, target.named.key);
       const keyring = region?.keyring;
       const keyPolicy = target.key && services.policies.get(target.key.key.policy, "key");
+      const role = rule.roleTrustPolicy ? await loadRoleTrust(services.identities, services.policies, target.resource) : undefined;
       // Optional facts are passed as undefined rather than spread in: this runs on every request.
       const context = buildConditionContext({
         caller,
@@ -73,6 +76,7 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
         authorize({
           request,
           key: keyPolicy && { policy: keyPolicy, accountId: target.key!.key.accountId, grants, encryptionContext: encryptionContextOf(req.method.input, message) },
+          role,
           identityPolicies: policies.identityPolicies,
           sessionPolicy: policies.sessionPolicy,
         });

@@ -14,6 +14,14 @@ export interface AuthorizationInput {
     /** The request's encryption context, for grant constraints. */
     readonly encryptionContext?: Readonly<Record<string, string>>;
   };
+  /**
+   * Present for sts:AssumeRole: the role's trust policy, the resource-based policy of a role. It
+   * decides as a key policy does (rules 3 and 4), with no grants.
+   */
+  readonly role?: {
+    readonly trustPolicy: CompiledPolicy;
+    readonly accountId: string;
+  };
   /** The caller's identity-based policies (user or role attached policies), by name. */
   readonly identityPolicies: ReadonlyArray<{ readonly name: string; readonly policy: CompiledPolicy }>;
   /** For a role session created with a session policy. */
@@ -22,7 +30,7 @@ export interface AuthorizationInput {
 
 /** One thing that took part in a decision, for logs and audit records. */
 export interface DecidedBy {
-  readonly source: "key-policy" | "identity-policy" | "session-policy" | "grant";
+  readonly source: "key-policy" | "trust-policy" | "identity-policy" | "session-policy" | "grant";
   /** The identity policy's name. */
   readonly name?: string;
   readonly statement?: StatementRef;
@@ -54,7 +62,7 @@ function noAllow(missing: PolicyType): AuthorizationDenial {
 }
 
 /**
- * Decides a request as AWS KMS does.
+ * Decides a request as AWS KMS (and, for roles, STS) does.
  * 1. An explicit Deny in the key policy, an identity policy or the session policy denies.
  * 2. A key-less action needs an identity-policy Allow.
  * 3. On a key of the caller's account: a key-policy statement naming the caller allows; one naming
@@ -62,14 +70,17 @@ function noAllow(missing: PolicyType): AuthorizationDenial {
  * 4. On a key of another account: the key policy (naming the caller or its account) AND an
  *    identity policy of the caller must both allow.
  * 5. A grant whose grantee is the caller allows its operations, in any account; grants never deny.
- * With a session policy, every path must also be allowed by it, except a key-policy statement that
- * names the caller's exact session ARN (AWS does not narrow that one).
+ * A role's trust policy takes the key policy's place in 1, 3 and 4 for sts:AssumeRole.
+ * With a session policy, every path must also be allowed by it, except a resource-policy statement
+ * that names the caller's exact session ARN (AWS does not narrow that one).
  */
 export function authorize(input: AuthorizationInput): AuthorizationResult {
-  const { request, key, identityPolicies, sessionPolicy } = input;
+  const { request, key, role, identityPolicies, sessionPolicy } = input;
+  // The resource-based policy: the key's, or the role's trust policy.
+  const resource = key ? { policy: key.policy, accountId: key.accountId, source: "key-policy" as const } : role && { policy: role.trustPolicy, accountId: role.accountId, source: "trust-policy" as const };
 
-  const keyDecision: PolicyDecision = key ? evaluatePolicy(key.policy, request) : { effect: "None" };
-  if (keyDecision.effect === "Deny") return deny("key-policy", keyDecision);
+  const resourceDecision: PolicyDecision = resource ? evaluatePolicy(resource.policy, request) : { effect: "None" };
+  if (resourceDecision.effect === "Deny") return deny(resource!.source, resourceDecision);
 
   let identityAllow: DecidedBy | undefined;
   for (const { name, policy } of identityPolicies) {
@@ -84,29 +95,29 @@ export function authorize(input: AuthorizationInput): AuthorizationResult {
   const sessionPart: DecidedBy[] | undefined =
     sessionDecision === undefined ? [] : sessionDecision.effect === "Allow" ? [{ source: "session-policy", statement: sessionDecision.statement }] : undefined;
 
-  if (!key) {
+  if (!resource) {
     if (!identityAllow) return noAllow("identity-based");
     return sessionPart ? { allowed: true, decidedBy: [identityAllow, ...sessionPart] } : noAllow("session");
   }
 
-  const sameAccount = request.principal.accountId === key.accountId;
+  const sameAccount = request.principal.accountId === resource.accountId;
   let missing: PolicyType = "resource-based";
-  if (keyDecision.effect === "Allow") {
-    const keyPart: DecidedBy = { source: "key-policy", statement: keyDecision.statement };
-    if (sameAccount && keyDecision.via === "direct") {
-      if (keyDecision.namesSession) return { allowed: true, decidedBy: [keyPart] };
-      if (sessionPart) return { allowed: true, decidedBy: [keyPart, ...sessionPart] };
+  if (resourceDecision.effect === "Allow") {
+    const resourcePart: DecidedBy = { source: resource.source, statement: resourceDecision.statement };
+    if (sameAccount && resourceDecision.via === "direct") {
+      if (resourceDecision.namesSession) return { allowed: true, decidedBy: [resourcePart] };
+      if (sessionPart) return { allowed: true, decidedBy: [resourcePart, ...sessionPart] };
       missing = "session";
     } else if (!identityAllow) {
       missing = "identity-based";
     } else if (sessionPart) {
-      return { allowed: true, decidedBy: [keyPart, identityAllow, ...sessionPart] };
+      return { allowed: true, decidedBy: [resourcePart, identityAllow, ...sessionPart] };
     } else {
       missing = "session";
     }
   }
 
-  const grant = key.grants.find((g) => grantAllows(g, request, key.encryptionContext));
+  const grant = key?.grants.find((g) => grantAllows(g, request, key.encryptionContext));
   if (grant && sessionPart) return { allowed: true, decidedBy: [{ source: "grant", grantId: grant.grantId }, ...sessionPart] };
   return noAllow(grant ? "session" : missing);
 }

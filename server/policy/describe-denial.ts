@@ -4,6 +4,7 @@ import type { AccessRequest } from "./policy-types.js";
 function policyTypeOf(source: DecidedBy["source"]): PolicyType {
   switch (source) {
     case "key-policy":
+    case "trust-policy":
     case "grant":
       return "resource-based";
     case "identity-policy":

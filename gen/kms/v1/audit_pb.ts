@@ -35,7 +35,8 @@ export type AuditAccess = Message<"kms.v1.AuditAccess"> & {
   resource: string;
 
   /**
-   * What allowed it: key-policy, identity-policy or session-policy statements, or a grant.
+   * What allowed it: key-policy, trust-policy (AssumeRole), identity-policy or session-policy
+   * statements, or a grant.
    *
    * @generated from field: repeated string decided_by = 3;
    */

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kms/v1/options.proto.
  */
 export const file_kms_v1_options: GenFile = /*@__PURE__*/
-  fileDesc("ChRrbXMvdjEvb3B0aW9ucy5wcm90bxIGa21zLnYxIq0BCgZBY2Nlc3MSDgoGYWN0aW9uGAEgASgJEhEKCWtleV9maWVsZBgCIAEoCRIrCg1rZXlfcmVmZXJlbmNlGAMgASgOMhQua21zLnYxLktleVJlZmVyZW5jZRIQCghyZXNvdXJjZRgEIAEoCRIXCg9uYW1lZF9rZXlfZmllbGQYBSABKAkSEgoKd2hlbl9maWVsZBgGIAEoCRIUCgxyZWdpb25fZmllbGQYByABKAkqoQEKDEtleVJlZmVyZW5jZRIdChlLRVlfUkVGRVJFTkNFX1VOU1BFQ0lGSUVEEAASHwobS0VZX1JFRkVSRU5DRV9LRVlfSURfT1JfQVJOEAESFQoRS0VZX1JFRkVSRU5DRV9BTlkQAhIcChhLRVlfUkVGRVJFTkNFX0NJUEhFUlRFWFQQAxIcChhLRVlfUkVGRVJFTkNFX0FMSUFTX05BTUUQBDpICgZhY2Nlc3MSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi5jgMgAygLMg4ua21zLnYxLkFjY2Vzc1IGYWNjZXNzOkoKD3VuYXV0aGVudGljYXRlZBIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLuOAyABKAhSD3VuYXV0aGVudGljYXRlZDpJCg9zZWxmX2F1dGhvcml6ZWQSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi8jgMgASgIUg5zZWxmQXV0aG9yaXplZDo9CglzZW5zaXRpdmUSHS5nb29nbGUucHJvdG9idWYuRmllbGRPcHRpb25zGLqOAyABKAhSCXNlbnNpdGl2ZWIGcHJvdG8z", [file_google_protobuf_descriptor]);
+  fileDesc("ChRrbXMvdjEvb3B0aW9ucy5wcm90bxIGa21zLnYxIsgBCgZBY2Nlc3MSDgoGYWN0aW9uGAEgASgJEhEKCWtleV9maWVsZBgCIAEoCRIrCg1rZXlfcmVmZXJlbmNlGAMgASgOMhQua21zLnYxLktleVJlZmVyZW5jZRIQCghyZXNvdXJjZRgEIAEoCRIXCg9uYW1lZF9rZXlfZmllbGQYBSABKAkSEgoKd2hlbl9maWVsZBgGIAEoCRIUCgxyZWdpb25fZmllbGQYByABKAkSGQoRcm9sZV90cnVzdF9wb2xpY3kYCCABKAgqoQEKDEtleVJlZmVyZW5jZRIdChlLRVlfUkVGRVJFTkNFX1VOU1BFQ0lGSUVEEAASHwobS0VZX1JFRkVSRU5DRV9LRVlfSURfT1JfQVJOEAESFQoRS0VZX1JFRkVSRU5DRV9BTlkQAhIcChhLRVlfUkVGRVJFTkNFX0NJUEhFUlRFWFQQAxIcChhLRVlfUkVGRVJFTkNFX0FMSUFTX05BTUUQBDpICgZhY2Nlc3MSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi5jgMgAygLMg4ua21zLnYxLkFjY2Vzc1IGYWNjZXNzOkoKD3VuYXV0aGVudGljYXRlZBIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLuOAyABKAhSD3VuYXV0aGVudGljYXRlZDpJCg9zZWxmX2F1dGhvcml6ZWQSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi8jgMgASgIUg5zZWxmQXV0aG9yaXplZDo9CglzZW5zaXRpdmUSHS5nb29nbGUucHJvdG9idWYuRmllbGRPcHRpb25zGLqOAyABKAhSCXNlbnNpdGl2ZWIGcHJvdG8z", [file_google_protobuf_descriptor]);
 
 /**
  * Access says what authorization needs to know about one RPC: the IAM action it performs
@@ -76,6 +76,16 @@ export type Access = Message<"kms.v1.Access"> & {
    * @generated from field: string region_field = 7;
    */
   regionField: string;
+
+  /**
+   * The resource is a role (its ARN from `resource`) and the role's trust policy is the
+   * resource-based policy of the decision, as a key policy is for a key: in the caller's own
+   * account a trust policy that names the caller allows by itself; one that names the account,
+   * or a role of another account, needs an identity-policy allow too (AssumeRole).
+   *
+   * @generated from field: bool role_trust_policy = 8;
+   */
+  roleTrustPolicy: boolean;
 };
 
 /**

@@ -7,7 +7,7 @@ import { decodeMarker, toPage } from "../../domain/pagination.js";
 import { listLimit } from "../../domain/validation.js";
 import { KmsError } from "../../errors/kms-error.js";
 
-/** "key-policy statement 0 (Sid)", "identity-policy AdministratorAccess statement 0", "grant <id>". */
+/** "key-policy statement 0 (Sid)", "trust-policy statement 0", "identity-policy AdministratorAccess statement 0", "grant <id>". */
 function describeDecider(d: unknown): string {
   const by = d as { source: string; name?: string; statement?: { index: number; sid?: string }; grantId?: string };
   if (by.source === "grant") return `grant ${by.grantId}`;
