@@ -350,6 +350,21 @@ test.serial("import: CreateKey (Origin EXTERNAL), GetParametersForImport, Import
   const enc = await kms.send(new sdk.EncryptCommand({ KeyId: key.KeyId, Plaintext: text("imported") }));
   t.deepEqual((await kms.send(new sdk.DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }))).Plaintext, text("imported"));
 
+  // New material for an on-demand rotation, as the SDK sends it.
+  const next = await kms.send(new sdk.GetParametersForImportCommand({ KeyId: key.KeyId, WrappingAlgorithm: "RSAES_OAEP_SHA_256", WrappingKeySpec: "RSA_2048" }));
+  const nextKey = createPublicKey({ key: Buffer.from(next.PublicKey!), format: "der", type: "spki" });
+  const newMaterial = publicEncrypt({ key: nextKey, padding: cryptoConstants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" }, randomBytes(32));
+  const pending = await kms.send(
+    new sdk.ImportKeyMaterialCommand({ KeyId: key.KeyId, ImportToken: next.ImportToken, EncryptedKeyMaterial: newMaterial, ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE", ImportType: "NEW_KEY_MATERIAL", KeyMaterialDescription: "rotation 1" }),
+  );
+  const listed = (await kms.send(new sdk.ListKeyRotationsCommand({ KeyId: key.KeyId, IncludeKeyMaterial: "ALL_KEY_MATERIAL" }))).Rotations!;
+  t.deepEqual(listed.map((r) => [r.KeyMaterialState, r.ImportState]), [["CURRENT", "IMPORTED"], ["PENDING_ROTATION", "IMPORTED"]]);
+  t.is(listed[1]!.KeyMaterialId, pending.KeyMaterialId);
+  t.is(listed[1]!.KeyMaterialDescription, "rotation 1");
+  await kms.send(new sdk.RotateKeyOnDemandCommand({ KeyId: key.KeyId }));
+  t.is((await kms.send(new sdk.DescribeKeyCommand({ KeyId: key.KeyId }))).KeyMetadata!.CurrentKeyMaterialId, pending.KeyMaterialId);
+  t.deepEqual((await kms.send(new sdk.DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }))).Plaintext, text("imported"), "the first material still decrypts");
+
   await kms.send(new sdk.DeleteImportedKeyMaterialCommand({ KeyId: key.KeyId }));
   t.is((await kms.send(new sdk.DescribeKeyCommand({ KeyId: key.KeyId }))).KeyMetadata!.KeyState, "PendingImport");
   const noMaterial = await t.throwsAsync(kms.send(new sdk.DecryptCommand({ CiphertextBlob: enc.CiphertextBlob })));

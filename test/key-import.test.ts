@@ -1,13 +1,28 @@
 import { execFile } from "node:child_process";
-import { createDecipheriv, createHmac, createPublicKey, randomBytes, verify } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, createPublicKey, randomBytes, verify } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import test from "ava";
-import { AlgorithmSpec, ExpirationModelType, KeySpec, KeyState, KeyUsage, MacAlgorithmSpec, OriginType, SigningAlgorithmSpec, WrappingKeySpec } from "../gen/kms/v1/types_pb.js";
-import { parseCiphertextBlob } from "../server/crypto/ciphertext-blob.js";
+import {
+  AlgorithmSpec,
+  ExpirationModelType,
+  ImportState,
+  ImportType,
+  IncludeKeyMaterial,
+  KeyMaterialState,
+  KeySpec,
+  KeyState,
+  KeyUsage,
+  MacAlgorithmSpec,
+  OriginType,
+  RotationType,
+  SigningAlgorithmSpec,
+  WrappingKeySpec,
+} from "../gen/kms/v1/types_pb.js";
+import { encodeBlobHeader, encodeCiphertextBlob, parseCiphertextBlob } from "../server/crypto/ciphertext-blob.js";
 import { encodeEncryptionContext } from "../server/crypto/encryption-context.js";
 import { connectGrpc, failureOf, type KmsClient } from "./support/clients.js";
 import { login, startTestServer, type TestServer } from "./support/server.js";
@@ -68,15 +83,18 @@ async function opensslPrivateKey(args: string[]): Promise<Buffer> {
   return readFile(der);
 }
 
-async function importInto(kms: KmsClient, keyId: string, material: Buffer, algorithm: AlgorithmSpec, options: { validTo?: number } = {}) {
+type ImportOptions = { validTo?: number; importType?: ImportType; keyMaterialId?: string; keyMaterialDescription?: string };
+
+async function importInto(kms: KmsClient, keyId: string, material: Buffer, algorithm: AlgorithmSpec, { validTo, ...options }: ImportOptions = {}) {
   const params = await kms.getParametersForImport({ keyId, wrappingAlgorithm: algorithm, wrappingKeySpec: WrappingKeySpec.RSA_2048 });
   const encryptedKeyMaterial = await wrapWithOpenssl(material, params.publicKey, algorithm);
   return kms.importKeyMaterial({
     keyId,
     importToken: params.importToken,
     encryptedKeyMaterial,
-    ...(options.validTo !== undefined
-      ? { expirationModel: ExpirationModelType.KEY_MATERIAL_EXPIRES, validTo: timestampFromMs(options.validTo) }
+    ...options,
+    ...(validTo !== undefined
+      ? { expirationModel: ExpirationModelType.KEY_MATERIAL_EXPIRES, validTo: timestampFromMs(validTo) }
       : { expirationModel: ExpirationModelType.KEY_MATERIAL_DOES_NOT_EXPIRE }),
   });
 }
@@ -135,6 +153,103 @@ test.serial("material that expires is deleted at valid_to by the scheduler; the 
   kms = await admin();
   t.is((await kms.describeKey({ keyId })).keyMetadata!.keyState, KeyState.PENDING_IMPORT);
   t.is((await failureOf(kms.encrypt({ keyId, plaintext: new Uint8Array([1]) }))).exception, "KMSInvalidStateException");
+});
+
+/** Opens a ciphertext outside the service with raw AES-256-GCM under the given 32 bytes. */
+function openOutside(blob: Uint8Array, material: Buffer, context: Record<string, string>): Buffer {
+  const parsed = parseCiphertextBlob(blob);
+  const decipher = createDecipheriv("aes-256-gcm", material, parsed.iv);
+  decipher.setAAD(Buffer.concat([parsed.header, encodeEncryptionContext(context)]));
+  decipher.setAuthTag(parsed.tag);
+  return Buffer.concat([decipher.update(parsed.ciphertext), decipher.final()]);
+}
+
+test.serial("imported material rotates on demand: NEW_KEY_MATERIAL waits PENDING_ROTATION, RotateKeyOnDemand makes it current, and old ciphertexts still decrypt", async (t) => {
+  const kms = await admin();
+  const keyId = (await kms.createKey({ origin: OriginType.EXTERNAL })).keyMetadata!.keyId;
+  const first = randomBytes(32);
+  const second = randomBytes(32);
+  const firstId = (await importInto(kms, keyId, first, AlgorithmSpec.RSAES_OAEP_SHA_256, { keyMaterialDescription: "first HSM export" })).keyMaterialId;
+  const context = { app: "byok" };
+  const before = (await kms.encrypt({ keyId, plaintext: Buffer.from("before"), encryptionContext: context })).ciphertextBlob;
+  t.is((await failureOf(kms.rotateKeyOnDemand({ keyId }))).exception, "KMSInvalidStateException", "nothing imported to rotate to");
+
+  const secondId = (await importInto(kms, keyId, second, AlgorithmSpec.RSAES_OAEP_SHA_256, { importType: ImportType.NEW_KEY_MATERIAL, validTo: now + 30 * DAY, keyMaterialDescription: "second" })).keyMaterialId;
+  t.not(secondId, firstId);
+  t.is((await kms.describeKey({ keyId })).keyMetadata!.currentKeyMaterialId, firstId, "pending material does not encrypt yet");
+  t.deepEqual(openOutside((await kms.encrypt({ keyId, plaintext: Buffer.from("x"), encryptionContext: context })).ciphertextBlob, first, context), Buffer.from("x"));
+  const all = async () => (await kms.listKeyRotations({ keyId, includeKeyMaterial: IncludeKeyMaterial.ALL_KEY_MATERIAL })).rotations;
+  t.like(await all(), [
+    { keyMaterialId: firstId, keyMaterialState: KeyMaterialState.CURRENT, importState: ImportState.IMPORTED, keyMaterialDescription: "first HSM export", expirationModel: ExpirationModelType.KEY_MATERIAL_DOES_NOT_EXPIRE },
+    { keyMaterialId: secondId, keyMaterialState: KeyMaterialState.PENDING_ROTATION, importState: ImportState.IMPORTED, keyMaterialDescription: "second", expirationModel: ExpirationModelType.KEY_MATERIAL_EXPIRES },
+  ]);
+  t.is((await kms.listKeyRotations({ keyId })).rotations.length, 0, "no rotation yet (ROTATIONS_ONLY)");
+  t.is((await failureOf(importInto(kms, keyId, randomBytes(32), AlgorithmSpec.RSAES_OAEP_SHA_256, { importType: ImportType.NEW_KEY_MATERIAL }))).exception, "KMSInvalidStateException", "one pending rotation at a time");
+
+  t.is((await kms.rotateKeyOnDemand({ keyId })).keyId, keyId);
+  const described = (await kms.describeKey({ keyId })).keyMetadata!;
+  t.is(described.currentKeyMaterialId, secondId);
+  t.is(Number(described.validTo!.seconds) * 1000, now + 30 * DAY, "DescribeKey shows the current material's expiry");
+  const after = (await kms.encrypt({ keyId, plaintext: Buffer.from("after"), encryptionContext: context })).ciphertextBlob;
+  t.deepEqual(openOutside(after, second, context), Buffer.from("after"), "new ciphertexts are under the new material");
+  t.deepEqual(Buffer.from((await kms.decrypt({ ciphertextBlob: before, encryptionContext: context })).plaintext), Buffer.from("before"));
+  const rotations = (await kms.listKeyRotations({ keyId })).rotations;
+  t.is(rotations.length, 1);
+  t.like(rotations[0], { keyMaterialId: secondId, rotationType: RotationType.ON_DEMAND, keyMaterialState: KeyMaterialState.CURRENT });
+  t.is(Number(rotations[0]!.rotationDate!.seconds) * 1000, now);
+  t.is((await all())[0]!.keyMaterialState, KeyMaterialState.NON_CURRENT);
+
+  // Deleting the non-current material stops the key until that same material comes back.
+  await kms.deleteImportedKeyMaterial({ keyId, keyMaterialId: firstId });
+  t.is((await kms.describeKey({ keyId })).keyMetadata!.keyState, KeyState.PENDING_IMPORT);
+  t.is((await all())[0]!.importState, ImportState.PENDING_IMPORT);
+  t.is((await failureOf(kms.decrypt({ ciphertextBlob: after, encryptionContext: context }))).exception, "KMSInvalidStateException");
+  t.is((await failureOf(importInto(kms, keyId, first, AlgorithmSpec.RSAES_OAEP_SHA_256, { keyMaterialId: secondId }))).exception, "IncorrectKeyMaterialException", "key_material_id names other material");
+  t.is((await failureOf(importInto(kms, keyId, randomBytes(32), AlgorithmSpec.RSAES_OAEP_SHA_256, { importType: ImportType.EXISTING_KEY_MATERIAL }))).exception, "IncorrectKeyMaterialException");
+  t.is((await importInto(kms, keyId, first, AlgorithmSpec.RSAES_OAEP_SHA_256, { importType: ImportType.EXISTING_KEY_MATERIAL, keyMaterialId: firstId })).keyMaterialId, firstId);
+  t.is((await kms.describeKey({ keyId })).keyMetadata!.keyState, KeyState.ENABLED);
+  t.deepEqual(Buffer.from((await kms.decrypt({ ciphertextBlob: before, encryptionContext: context })).plaintext), Buffer.from("before"));
+
+  // Material pending rotation can be deleted and other material imported in its place; it never decrypts.
+  const third = randomBytes(32);
+  const thirdId = (await importInto(kms, keyId, third, AlgorithmSpec.RSAES_OAEP_SHA_256, { importType: ImportType.NEW_KEY_MATERIAL })).keyMaterialId;
+  // A well-formed ciphertext under the pending material, sealed outside by whoever holds it.
+  const header = encodeBlobHeader(keyId, 3);
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", third, iv);
+  cipher.setAAD(Buffer.concat([header, encodeEncryptionContext(context)]));
+  const sealed = Buffer.concat([cipher.update("forged"), cipher.final()]);
+  const forged = encodeCiphertextBlob(header, iv, sealed, cipher.getAuthTag());
+  t.is((await failureOf(kms.decrypt({ ciphertextBlob: forged, encryptionContext: context }))).exception, "InvalidCiphertextException");
+  await kms.deleteImportedKeyMaterial({ keyId, keyMaterialId: thirdId });
+  t.is((await kms.describeKey({ keyId })).keyMetadata!.keyState, KeyState.ENABLED, "pending material is not bound to the key");
+  t.deepEqual((await all()).map((r) => r.keyMaterialId), [firstId, secondId]);
+  await importInto(kms, keyId, randomBytes(32), AlgorithmSpec.RSAES_OAEP_SHA_256, { importType: ImportType.NEW_KEY_MATERIAL });
+
+  // Each material expires on its own: the current one at its valid_to stops the key.
+  now += 31 * DAY;
+  await server.runScheduledWork();
+  const kmsLater = await admin();
+  t.is((await kmsLater.describeKey({ keyId })).keyMetadata!.keyState, KeyState.PENDING_IMPORT);
+  const states = (await kmsLater.listKeyRotations({ keyId, includeKeyMaterial: IncludeKeyMaterial.ALL_KEY_MATERIAL })).rotations.map((r) => [r.keyMaterialId, r.importState]);
+  t.deepEqual(states.slice(0, 2), [[firstId, ImportState.IMPORTED], [secondId, ImportState.PENDING_IMPORT]]);
+});
+
+test.serial("NEW_KEY_MATERIAL is refused where AWS refuses it, and changes nothing", async (t) => {
+  const kms = await admin();
+  const macKey = (await kms.createKey({ origin: OriginType.EXTERNAL, keySpec: KeySpec.HMAC_256, keyUsage: KeyUsage.GENERATE_VERIFY_MAC })).keyMetadata!.keyId;
+  await importInto(kms, macKey, randomBytes(32), AlgorithmSpec.RSAES_OAEP_SHA_256);
+  t.is((await failureOf(importInto(kms, macKey, randomBytes(32), AlgorithmSpec.RSAES_OAEP_SHA_256, { importType: ImportType.NEW_KEY_MATERIAL }))).exception, "UnsupportedOperationException");
+  t.is((await failureOf(kms.rotateKeyOnDemand({ keyId: macKey }))).exception, "UnsupportedOperationException");
+  const keyId = (await kms.createKey({ origin: OriginType.EXTERNAL })).keyMetadata!.keyId;
+  const material = randomBytes(32);
+  const id = (await importInto(kms, keyId, material, AlgorithmSpec.RSAES_OAEP_SHA_256)).keyMaterialId;
+  t.is((await failureOf(importInto(kms, keyId, randomBytes(32), AlgorithmSpec.RSAES_OAEP_SHA_256, { importType: ImportType.NEW_KEY_MATERIAL, keyMaterialId: id }))).exception, "ValidationException");
+  t.is((await failureOf(importInto(kms, keyId, material, AlgorithmSpec.RSAES_OAEP_SHA_256, { importType: ImportType.NEW_KEY_MATERIAL }))).exception, "IncorrectKeyMaterialException", "already associated");
+  t.is((await failureOf(importInto(kms, keyId, randomBytes(32), AlgorithmSpec.RSAES_OAEP_SHA_256, { importType: ImportType.NEW_KEY_MATERIAL, keyMaterialDescription: "no <tags>" }))).exception, "ValidationException");
+  t.is((await failureOf(kms.deleteImportedKeyMaterial({ keyId, keyMaterialId: "0".repeat(64) }))).exception, "NotFoundException");
+  t.is((await failureOf(kms.enableKeyRotation({ keyId }))).exception, "UnsupportedOperationException", "imported material never rotates automatically");
+  t.is((await kms.listKeyRotations({ keyId, includeKeyMaterial: IncludeKeyMaterial.ALL_KEY_MATERIAL })).rotations.length, 1, "no refusal associated anything");
 });
 
 test.serial("RSA and EC private keys made by openssl import with RSA_AES_KEY_WRAP and sign; an HMAC key gives the known HMAC", async (t) => {

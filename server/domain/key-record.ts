@@ -40,14 +40,40 @@ export interface KeyRecord {
   readonly multiRegionType?: "PRIMARY" | "REPLICA";
   /** How many on-demand rotations the key has had (AWS allows 10). */
   readonly onDemandRotations?: number;
-  /** Imported (EXTERNAL) keys: whether the material expires, and when. */
-  readonly expirationModel?: "KEY_MATERIAL_EXPIRES" | "KEY_MATERIAL_DOES_NOT_EXPIRE";
-  readonly validTo?: number;
   /**
-   * Imported keys: a keyed fingerprint of the first material imported (HMAC under a key derived
-   * from the root key), so a later import must bring the same material, even after deletion.
+   * Imported (EXTERNAL) keys: every key material associated with the key (see
+   * importedMaterialsOf, which also reads the single-material fields below of older records).
    */
+  readonly importedMaterials?: readonly ImportedMaterialRecord[];
+  /** Older records of imported keys: whether the one material expires, and when. */
+  readonly expirationModel?: ExpirationModel;
+  readonly validTo?: number;
+  /** Older records of imported keys: the keyed fingerprint of the one material (its key_material_id). */
   readonly importedMaterialFingerprint?: string;
+}
+
+export type ExpirationModel = "KEY_MATERIAL_EXPIRES" | "KEY_MATERIAL_DOES_NOT_EXPIRE";
+
+/**
+ * One key material associated with an imported key, as AWS lists it (RotationsListEntry). The
+ * material itself, while imported, is the key version of the same number.
+ */
+export interface ImportedMaterialRecord {
+  readonly version: number;
+  /**
+   * A keyed fingerprint of the material (HMAC under a key derived from the root key): a later
+   * import must bring the same material, even after deletion.
+   */
+  readonly keyMaterialId: string;
+  /** CURRENT encrypts; NON_CURRENT only decrypts; PENDING_ROTATION waits for RotateKeyOnDemand. */
+  readonly state: "CURRENT" | "NON_CURRENT" | "PENDING_ROTATION";
+  /** Whether the material is here; deleted or expired material waits to be imported again. */
+  readonly imported: boolean;
+  readonly expirationModel: ExpirationModel;
+  readonly validTo?: number;
+  readonly description?: string;
+  /** When RotateKeyOnDemand made it current. */
+  readonly rotationDate?: number;
 }
 
 /** One version of a key's material, wrapped under the root key (base64). */

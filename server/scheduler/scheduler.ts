@@ -2,11 +2,12 @@ import type { Logger } from "pino";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { AuditEntry } from "../audit/audit-record.js";
 import type { Clock } from "../context.js";
-import type { KeyRecord } from "../domain/key-record.js";
+import { importedMaterialsOf } from "../domain/imported-materials.js";
+import type { ImportedMaterialRecord, KeyRecord } from "../domain/key-record.js";
 import { keyArn, type Region } from "../domain/region.js";
 import type { Keyring, KeyringTransaction, ScheduledWork } from "../store/keyring.js";
 import { copiesOf, withKeyLocks, type RegionalCopy } from "../services/multi-region/multi-region-keys.js";
-import { deleteImportedMaterial } from "../services/import/imported-keys.js";
+import { deleteImportedMaterials } from "../services/import/imported-keys.js";
 import { DAY_MS, replicaKeyrings, rescheduleRotation, rotateKey } from "../services/rotation/key-rotation.js";
 
 /** How many due entries one pass takes from each region (the rest wait for the next pass). */
@@ -100,7 +101,7 @@ export class Scheduler {
       }
       if (work.job === "expire") {
         // Imported material that expires is deleted at valid_to; the key waits in PendingImport.
-        tx.putKey(await deleteImportedMaterial(tx, key));
+        tx.putKey(deleteImportedMaterials(tx, key, (m) => expiresAt(m, work.dueAt)));
         done.outcome = "expired";
         return;
       }
@@ -144,7 +145,11 @@ type Outcome = "deleted" | "rotated" | "expired" | "postponed" | "dropped";
 function stillDue(key: KeyRecord, work: ScheduledWork): boolean {
   if (work.job === "delete") return key.keyState === "PendingDeletion" && key.deletionDate === work.dueAt;
   if (work.job === "rotate") return key.rotation?.enabled === true && key.rotation.nextRotationDate === work.dueAt;
-  return key.validTo === work.dueAt && key.currentVersion > 0;
+  return importedMaterialsOf(key).some((m) => expiresAt(m, work.dueAt));
+}
+
+function expiresAt(material: ImportedMaterialRecord, dueAt: number): boolean {
+  return material.imported && material.validTo === dueAt;
 }
 
 /** The audit record of work the service did on its own (or of a stale entry it dropped). */

@@ -9,6 +9,7 @@ import {
   KeyUsage,
   OriginType,
 } from "../../gen/kms/v1/types_pb.js";
+import { importedMaterialsOf } from "../domain/imported-materials.js";
 import type { KeyRecord } from "../domain/key-record.js";
 import { keyAlgorithms } from "../domain/key-specs.js";
 import { keyArn, type Region } from "../domain/region.js";
@@ -42,8 +43,7 @@ export function toKeyMetadata(
     keyState: enumValue(KeyState, screamingSnake(key.keyState)),
     ...(key.deletionDate !== undefined ? { deletionDate: timestampFromMs(key.deletionDate) } : {}),
     origin: enumValue(OriginType, key.origin),
-    ...(key.expirationModel ? { expirationModel: enumValue(ExpirationModelType, key.expirationModel) } : {}),
-    ...(key.validTo !== undefined ? { validTo: timestampFromMs(key.validTo) } : {}),
+    ...currentMaterialExpiry(key),
     keyManager: enumValue(KeyManagerType, key.keyManager),
     keySpec: enumValue(KeySpec, key.keySpec),
     ...algorithmsOf(key),
@@ -52,6 +52,13 @@ export function toKeyMetadata(
     ...(key.pendingWindowInDays !== undefined ? { pendingDeletionWindowInDays: key.pendingWindowInDays } : {}),
     currentKeyMaterialId: key.currentKeyMaterialId,
   };
+}
+
+/** For imported keys: whether the current material, while imported, expires and when. */
+function currentMaterialExpiry(key: KeyRecord): Pick<MessageInitShape<typeof KeyMetadataSchema>, "expirationModel" | "validTo"> {
+  const current = importedMaterialsOf(key).find((m) => m.state === "CURRENT" && m.imported);
+  if (!current) return {};
+  return { expirationModel: enumValue(ExpirationModelType, current.expirationModel), ...(current.validTo !== undefined ? { validTo: timestampFromMs(current.validTo) } : {}) };
 }
 
 /** "PendingDeletion" -> "PENDING_DELETION". */

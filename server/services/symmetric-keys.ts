@@ -71,7 +71,8 @@ export async function decryptBlob(
   }
   requireUsableForCrypto(resolved.key, resolved.arn, { allowPendingDeletion: expected.allowPendingDeletion ?? false });
   if (resolved.key.keySpec !== "SYMMETRIC_DEFAULT") throw new KmsError("InvalidCiphertextException", INVALID_CIPHERTEXT_MESSAGE);
-  const version = await scope.region.keyring.openKeyVersion(blob.keyId, blob.keyVersion);
+  // A version after the current one (imported material pending rotation) has encrypted nothing.
+  const version = blob.keyVersion <= resolved.key.currentVersion ? await scope.region.keyring.openKeyVersion(blob.keyId, blob.keyVersion) : undefined;
   if (!version) throw new KmsError("InvalidCiphertextException", INVALID_CIPHERTEXT_MESSAGE);
   return { ...resolved, plaintext: decryptSymmetric(version, blob, context), keyMaterialId: version.keyMaterialId };
 }

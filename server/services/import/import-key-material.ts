@@ -6,6 +6,8 @@ import { MAX_IMPORT_TOKEN_BYTES, openImportToken } from "../../crypto/import/imp
 import { isAsymmetricImport } from "../../crypto/import/importable-key-specs.js";
 import { canonicalImportedMaterial, checkImportedMaterial, publicKeyOfImported } from "../../crypto/import/material-check.js";
 import { unwrapImportedMaterial } from "../../crypto/import/unwrap-key-material.js";
+import { importedMaterialsOf } from "../../domain/imported-materials.js";
+import type { ImportedMaterialRecord } from "../../domain/key-record.js";
 import { requireState } from "../../domain/key-state-rules.js";
 import { checkByteLength } from "../../domain/validation.js";
 import { KmsError, validationError } from "../../errors/kms-error.js";
@@ -13,16 +15,24 @@ import type { KmsHandlers } from "../handler-types.js";
 import { enumValue } from "../proto-enum.js";
 import { DAY_MS } from "../rotation/key-rotation.js";
 import { updateKey } from "../update-key.js";
-import { materialFingerprint, requireExternal } from "./imported-keys.js";
+import { materialFingerprint, requireExternal, stageImportedMaterials } from "./imported-keys.js";
 
 /** AWS: valid_to is at most 365 days ahead. */
 const MAX_VALIDITY_MS = 365 * DAY_MS;
+/** AWS's pattern for key_material_description. */
+const DESCRIPTION = /^[a-zA-Z0-9:/_\s.-]{1,256}$/;
 
 /**
  * ImportKeyMaterial: unwraps material sealed to the wrapping key of an import token, checks it
- * fits the key spec and, for a key that had material before, that it is that same material
- * (IncorrectKeyMaterialException otherwise), and stores it wrapped like generated material. The
- * key becomes Enabled; with KEY_MATERIAL_EXPIRES the scheduler deletes the material at valid_to.
+ * fits the key spec, and stores it wrapped like generated material.
+ * - The first material imported into a key becomes its current material for good.
+ * - EXISTING_KEY_MATERIAL (the default) must bring material already associated with the key
+ *   (IncorrectKeyMaterialException otherwise), e.g. after it was deleted or expired, or to change
+ *   its expiry; a key_material_id given must be that material's.
+ * - NEW_KEY_MATERIAL (symmetric encryption keys only) associates new material, PENDING_ROTATION
+ *   until RotateKeyOnDemand makes it current; one at a time.
+ * The key is Enabled once every material it is bound to is here; with KEY_MATERIAL_EXPIRES the
+ * scheduler deletes a material at its valid_to.
  */
 export const importKeyMaterial: KmsHandlers["importKeyMaterial"] = async (req, ctx) => {
   const scope = keyScope(ctx);
@@ -30,18 +40,24 @@ export const importKeyMaterial: KmsHandlers["importKeyMaterial"] = async (req, c
   const at = now(ctx);
   checkByteLength("import_token", req.importToken, { min: 1, max: MAX_IMPORT_TOKEN_BYTES });
   checkByteLength("encrypted_key_material", req.encryptedKeyMaterial, { min: 1, max: 6144 });
-  if (req.importType === ImportType.NEW_KEY_MATERIAL) throw new KmsError("UnsupportedOperationException", "rotation of imported key material (NEW_KEY_MATERIAL) is not supported by this server");
+  const isNew = req.importType === ImportType.NEW_KEY_MATERIAL;
+  if (isNew && req.keyMaterialId !== "") throw validationError("key_material_id cannot be given with import_type NEW_KEY_MATERIAL");
+  if (req.keyMaterialId !== "" && !/^[0-9a-f]{64}$/.test(req.keyMaterialId)) throw validationError("key_material_id must be 64 hexadecimal digits");
+  if (req.keyMaterialDescription !== "" && !DESCRIPTION.test(req.keyMaterialDescription)) throw validationError("key_material_description must be 1-256 characters of letters, digits, spaces and :/_.-");
   const expires = req.expirationModel !== ExpirationModelType.KEY_MATERIAL_DOES_NOT_EXPIRE;
   const validTo = req.validTo ? timestampMs(req.validTo) : undefined;
   if (expires && validTo === undefined) throw validationError("valid_to is required unless expiration_model is KEY_MATERIAL_DOES_NOT_EXPIRE");
   if (!expires && validTo !== undefined) throw validationError("valid_to must not be set when the material does not expire");
   if (validTo !== undefined && (validTo <= at || validTo > at + MAX_VALIDITY_MS)) throw validationError("valid_to must be in the future and at most 365 days ahead");
+  const expiry = { expirationModel: expires ? "KEY_MATERIAL_EXPIRES" : "KEY_MATERIAL_DOES_NOT_EXPIRE", ...(validTo !== undefined ? { validTo } : {}) } as const;
 
-  const { arn, key } = await updateKey(scope, req.keyId, async (current, keyArn, tx) => {
+  const imported: { keyMaterialId?: string } = {};
+  const { arn } = await updateKey(scope, req.keyId, async (current, keyArn, tx) => {
     requireExternal(current, keyArn);
     requireState(current, keyArn, ["PendingImport", "Enabled", "Disabled"]);
-    const token = openImportToken(importKeys.token, req.importToken, { region: scope.region.name, keyId: current.keyId }, at);
     const spec = enumValue(KeySpec, current.keySpec);
+    if (isNew && spec !== KeySpec.SYMMETRIC_DEFAULT) throw new KmsError("UnsupportedOperationException", `${keyArn} is a ${current.keySpec} key; only symmetric encryption keys take new key material`);
+    const token = openImportToken(importKeys.token, req.importToken, { region: scope.region.name, keyId: current.keyId }, at);
     let material: ReturnType<typeof unwrapImportedMaterial>;
     try {
       material = unwrapImportedMaterial(token.algorithm, token.wrappingPrivateKeyPkcs8Der, req.encryptedKeyMaterial);
@@ -54,25 +70,30 @@ export const importKeyMaterial: KmsHandlers["importKeyMaterial"] = async (req, c
       if (problem) throw validationError(problem);
       const canonical = canonicalImportedMaterial(spec, material);
       try {
-        const fingerprint = materialFingerprint(importKeys.fingerprint, canonical);
-        const known = current.importedMaterialFingerprint;
-        if (known !== undefined && !timingSafeEqual(Buffer.from(known, "hex"), Buffer.from(fingerprint, "hex"))) {
-          throw new KmsError("IncorrectKeyMaterialException", "A key takes only the key material first imported into it.");
+        const keyMaterialId = materialFingerprint(importKeys.fingerprint, canonical);
+        const materials = importedMaterialsOf(current);
+        const known = materials.find((m) => sameId(m.keyMaterialId, keyMaterialId));
+        if (req.keyMaterialId !== "" && !sameId(req.keyMaterialId, keyMaterialId)) throw new KmsError("IncorrectKeyMaterialException", `The key material imported is not the key material ${req.keyMaterialId}.`);
+        const description = req.keyMaterialDescription !== "" ? { description: req.keyMaterialDescription } : {};
+        let next: ImportedMaterialRecord[];
+        if (materials.length === 0) {
+          // The first material, whatever the import type: current for good.
+          next = [{ version: 1, keyMaterialId, state: "CURRENT", imported: true, ...expiry, ...description }];
+        } else if (isNew) {
+          if (known) throw new KmsError("IncorrectKeyMaterialException", "This key material is already associated with the key; import it with import_type EXISTING_KEY_MATERIAL.");
+          const pending = materials.find((m) => m.state === "PENDING_ROTATION");
+          if (pending) throw new KmsError("KMSInvalidStateException", `${keyArn} already has key material pending rotation (${pending.keyMaterialId}); rotate to it with RotateKeyOnDemand or delete it with DeleteImportedKeyMaterial first.`);
+          const version = Math.max(...materials.map((m) => m.version)) + 1;
+          next = [...materials, { version, keyMaterialId, state: "PENDING_ROTATION", imported: true, ...expiry, ...description }];
+        } else {
+          if (!known) throw new KmsError("IncorrectKeyMaterialException", "This key material is not associated with the key: import new material with import_type NEW_KEY_MATERIAL.");
+          next = materials.map((m) => (m === known ? { ...stripExpiry(m), imported: true, ...expiry, ...description } : m));
         }
-        if (current.currentVersion === 0) tx.putKeyVersion(current.keyId, 1, canonical, fingerprint, at);
-        if (current.validTo !== undefined) tx.unschedule({ dueAt: current.validTo, keyId: current.keyId, job: "expire" });
-        if (validTo !== undefined) tx.schedule({ dueAt: validTo, keyId: current.keyId, job: "expire" });
-        const { validTo: _old, ...rest } = current;
-        return {
-          ...rest,
-          keyState: current.keyState === "PendingImport" ? "Enabled" : current.keyState,
-          currentVersion: 1,
-          currentKeyMaterialId: fingerprint,
-          importedMaterialFingerprint: fingerprint,
-          expirationModel: expires ? "KEY_MATERIAL_EXPIRES" : "KEY_MATERIAL_DOES_NOT_EXPIRE",
-          ...(validTo !== undefined ? { validTo } : {}),
-          ...(isAsymmetricImport(spec) ? { publicKey: publicKeyOfImported(spec, canonical).toString("base64") } : {}),
-        };
+        const version = next.find((m) => m.keyMaterialId === keyMaterialId)!.version;
+        if (!materials.find((m) => m.version === version)?.imported) tx.putKeyVersion(current.keyId, version, canonical, keyMaterialId, at);
+        imported.keyMaterialId = keyMaterialId;
+        const publicKey = isAsymmetricImport(spec) ? { publicKey: publicKeyOfImported(spec, canonical).toString("base64") } : {};
+        return stageImportedMaterials(tx, { ...current, ...publicKey }, next);
       } finally {
         canonical.fill(0);
       }
@@ -80,5 +101,15 @@ export const importKeyMaterial: KmsHandlers["importKeyMaterial"] = async (req, c
       material.fill(0);
     }
   });
-  return { keyId: arn, keyMaterialId: key.currentKeyMaterialId };
+  return { keyId: arn, keyMaterialId: imported.keyMaterialId! };
 };
+
+/** Compares two key material ids (keyed fingerprints) in constant time. */
+function sameId(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}
+
+function stripExpiry(material: ImportedMaterialRecord): ImportedMaterialRecord {
+  const { validTo: _validTo, ...rest } = material;
+  return rest;
+}

@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
-import type { KeyRecord } from "../../domain/key-record.js";
+import { importedMaterialsOf, withImportedMaterials } from "../../domain/imported-materials.js";
+import type { ImportedMaterialRecord, KeyRecord } from "../../domain/key-record.js";
 import { KmsError } from "../../errors/kms-error.js";
 import type { KeyringTransaction } from "../../store/keyring.js";
 
@@ -8,18 +9,39 @@ export function requireExternal(key: KeyRecord, arn: string): void {
   if (key.origin !== "EXTERNAL") throw new KmsError("UnsupportedOperationException", `${arn} has origin ${key.origin}; key material can be imported only into a key created with origin EXTERNAL`);
 }
 
-/** The keyed fingerprint of imported material (see KeyRecord.importedMaterialFingerprint); also its key_material_id. */
+/** The keyed fingerprint of imported material (see ImportedMaterialRecord.keyMaterialId); also its key_material_id. */
 export function materialFingerprint(fingerprintKey: Uint8Array, canonicalMaterial: Uint8Array): string {
   return createHmac("sha256", fingerprintKey).update(canonicalMaterial).digest("hex");
 }
 
 /**
- * Deletes a key's imported material (every version) and its expiry; the key waits in
- * PendingImport, and may only ever take the same material again.
+ * Stages a key's new list of materials: material no longer imported is deleted from the keyring
+ * (new material is put by the import itself), expiry dates are moved in the schedule (materials
+ * expiring at the same moment share one entry), and the key record follows.
  */
-export async function deleteImportedMaterial(tx: KeyringTransaction, key: KeyRecord): Promise<KeyRecord> {
-  for (const version of await tx.keyring.listVersions(key.keyId)) tx.deleteKeyVersion(key.keyId, version.version);
-  if (key.validTo !== undefined) tx.unschedule({ dueAt: key.validTo, keyId: key.keyId, job: "expire" });
-  const { validTo: _validTo, expirationModel: _model, publicKey: _publicKey, ...rest } = key;
-  return { ...rest, keyState: "PendingImport", currentVersion: 0, currentKeyMaterialId: "" };
+export function stageImportedMaterials(tx: KeyringTransaction, key: KeyRecord, materials: readonly ImportedMaterialRecord[]): KeyRecord {
+  const before = importedMaterialsOf(key);
+  for (const old of before) {
+    if (old.imported && !materials.some((m) => m.version === old.version && m.imported)) tx.deleteKeyVersion(key.keyId, old.version);
+  }
+  const dueDates = (list: readonly ImportedMaterialRecord[]) => new Set(list.flatMap((m) => (m.imported && m.validTo !== undefined ? [m.validTo] : [])));
+  const was = dueDates(before);
+  const is = dueDates(materials);
+  for (const dueAt of was) if (!is.has(dueAt)) tx.unschedule({ dueAt, keyId: key.keyId, job: "expire" });
+  for (const dueAt of is) if (!was.has(dueAt)) tx.schedule({ dueAt, keyId: key.keyId, job: "expire" });
+  return withImportedMaterials(key, materials);
+}
+
+/**
+ * Deletes imported materials: one pending rotation is no longer associated at all; any other
+ * waits to be imported again (the key waits in PendingImport until it is).
+ */
+export function deleteImportedMaterials(tx: KeyringTransaction, key: KeyRecord, which: (m: ImportedMaterialRecord) => boolean): KeyRecord {
+  const materials = importedMaterialsOf(key).flatMap((m) => {
+    if (!which(m)) return [m];
+    if (m.state === "PENDING_ROTATION") return [];
+    const { validTo: _validTo, ...rest } = m;
+    return [{ ...rest, imported: false }];
+  });
+  return stageImportedMaterials(tx, key, materials);
 }

@@ -11,10 +11,15 @@ export const ROTATION_PERIOD_DAYS = { min: 90, max: 2560, default: 365 } as cons
 /** AWS allows this many on-demand rotations per key. */
 export const MAX_ON_DEMAND_ROTATIONS = 10;
 
-/** Only symmetric encryption keys with key material generated here rotate, as in AWS; a multi-Region key rotates through its primary. */
-export function requireRotatable(key: KeyRecord, arn: string): void {
-  if (key.keySpec !== "SYMMETRIC_DEFAULT" || key.origin !== "AWS_KMS") {
-    throw new KmsError("UnsupportedOperationException", `${arn} is a ${key.keySpec} key of origin ${key.origin}; only symmetric encryption keys with AWS_KMS material rotate`);
+/**
+ * Only symmetric encryption keys rotate, as in AWS: automatically only with key material generated
+ * here, on demand (and so in ListKeyRotations) with imported material too (to new material
+ * imported for it). A multi-Region key rotates through its primary.
+ */
+export function requireRotatable(key: KeyRecord, arn: string, how: "automatically" | "on demand" = "automatically"): void {
+  const origins = how === "automatically" ? ["AWS_KMS"] : ["AWS_KMS", "EXTERNAL"];
+  if (key.keySpec !== "SYMMETRIC_DEFAULT" || !origins.includes(key.origin)) {
+    throw new KmsError("UnsupportedOperationException", `${arn} is a ${key.keySpec} key of origin ${key.origin}; only symmetric encryption keys with ${origins.join(" or ")} material rotate ${how}`);
   }
   if (key.multiRegionType === "REPLICA") throw new KmsError("UnsupportedOperationException", `${arn} is a multi-Region replica; rotation is managed on its primary key`);
 }

@@ -1,32 +1,70 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { RotationType } from "../../../gen/kms/v1/types_pb.js";
-import { keyScope } from "../../context.js";
+import type { RotationsListEntrySchema } from "../../../gen/kms/v1/rotation_pb.js";
+import { ExpirationModelType, ImportState, IncludeKeyMaterial, KeyMaterialState, RotationType } from "../../../gen/kms/v1/types_pb.js";
+import { keyScope, type KeyScope } from "../../context.js";
+import { importedMaterialsOf } from "../../domain/imported-materials.js";
+import type { KeyRecord } from "../../domain/key-record.js";
 import { decodeMarker, toPage } from "../../domain/pagination.js";
 import { listLimit } from "../../domain/validation.js";
 import { KmsError } from "../../errors/kms-error.js";
 import type { KmsHandlers } from "../handler-types.js";
+import { enumValue } from "../proto-enum.js";
 import { resolveKeyByIdOrArn } from "../resolve-key.js";
 import { requireRotatable } from "./key-rotation.js";
 
-/** ListKeyRotations: the completed rotations of a key, oldest first: date, kind and material id. */
+type Entry = MessageInitShape<typeof RotationsListEntrySchema>;
+/** One key material in version order; `rotated` when a rotation made it (the others are listed only with ALL_KEY_MATERIAL). */
+type Listed = { readonly version: number; readonly rotated: boolean; readonly entry: Entry };
+
+/**
+ * ListKeyRotations: the key materials of a key in version order. By default (ROTATIONS_ONLY) those
+ * that rotations made current; with ALL_KEY_MATERIAL also the first one and, for imported
+ * material, one pending rotation. Imported material also shows its import state and expiry.
+ */
 export const listKeyRotations: KmsHandlers["listKeyRotations"] = async (req, ctx) => {
   const scope = keyScope(ctx);
   const { key, arn } = await resolveKeyByIdOrArn(scope, req.keyId);
-  requireRotatable(key, arn);
+  requireRotatable(key, arn, "on demand");
   const limit = listLimit(req.limit);
-  const marker = decodeMarker("rotations", req.marker) ?? "1";
+  const marker = decodeMarker("rotations", req.marker) ?? "0";
   if (!/^\d+$/.test(marker)) throw new KmsError("InvalidMarkerException", "marker was not returned by this listing");
   const after = Number(marker);
-  const rotations = (await scope.region.keyring.listVersions(key.keyId)).filter((v) => v.version > after && v.rotationType !== undefined);
-  const page = toPage("rotations", rotations.slice(0, limit + 1), limit, (v) => String(v.version));
-  return {
-    rotations: page.items.map((v) => ({
+  const all = req.includeKeyMaterial === IncludeKeyMaterial.ALL_KEY_MATERIAL;
+  const materials = key.origin === "EXTERNAL" ? importedMaterials(key) : await generatedMaterials(scope, key);
+  const listed = materials.filter((m) => m.version > after && (all || m.rotated));
+  const page = toPage("rotations", listed.slice(0, limit + 1), limit, (m) => String(m.version));
+  return { rotations: page.items.map((m) => m.entry), nextMarker: page.nextMarker, truncated: page.truncated };
+};
+
+async function generatedMaterials(scope: KeyScope, key: KeyRecord): Promise<Listed[]> {
+  return (await scope.region.keyring.listVersions(key.keyId)).map((v) => ({
+    version: v.version,
+    rotated: v.rotationType !== undefined,
+    entry: {
       keyId: key.keyId,
       keyMaterialId: v.keyMaterialId,
-      rotationDate: timestampFromMs(v.createdAt),
-      rotationType: v.rotationType === "AUTOMATIC" ? RotationType.AUTOMATIC : RotationType.ON_DEMAND,
-    })),
-    nextMarker: page.nextMarker,
-    truncated: page.truncated,
-  };
-};
+      keyMaterialState: v.version === key.currentVersion ? KeyMaterialState.CURRENT : KeyMaterialState.NON_CURRENT,
+      ...(v.rotationType !== undefined ? { rotationDate: timestampFromMs(v.createdAt), rotationType: v.rotationType === "AUTOMATIC" ? RotationType.AUTOMATIC : RotationType.ON_DEMAND } : {}),
+    },
+  }));
+}
+
+function importedMaterials(key: KeyRecord): Listed[] {
+  return [...importedMaterialsOf(key)]
+    .sort((a, b) => a.version - b.version)
+    .map((m) => ({
+      version: m.version,
+      rotated: m.rotationDate !== undefined,
+      entry: {
+        keyId: key.keyId,
+        keyMaterialId: m.keyMaterialId,
+        keyMaterialDescription: m.description ?? "",
+        importState: m.imported ? ImportState.IMPORTED : ImportState.PENDING_IMPORT,
+        keyMaterialState: enumValue(KeyMaterialState, m.state),
+        expirationModel: enumValue(ExpirationModelType, m.expirationModel),
+        ...(m.validTo !== undefined ? { validTo: timestampFromMs(m.validTo) } : {}),
+        ...(m.rotationDate !== undefined ? { rotationDate: timestampFromMs(m.rotationDate), rotationType: RotationType.ON_DEMAND } : {}),
+      },
+    }));
+}

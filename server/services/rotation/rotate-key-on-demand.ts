@@ -1,14 +1,19 @@
 import { keyScope, now, requireServices } from "../../context.js";
+import { importedMaterialsOf } from "../../domain/imported-materials.js";
+import type { KeyRecord } from "../../domain/key-record.js";
 import { requireUsableForCrypto } from "../../domain/key-state-rules.js";
 import { KmsError } from "../../errors/kms-error.js";
+import type { KeyringTransaction } from "../../store/keyring.js";
 import type { KmsHandlers } from "../handler-types.js";
+import { stageImportedMaterials } from "../import/imported-keys.js";
 import { withKeyLocks } from "../multi-region/multi-region-keys.js";
 import { resolveKeyByIdOrArn } from "../resolve-key.js";
 import { updateKey } from "../update-key.js";
 import { MAX_ON_DEMAND_ROTATIONS, replicaKeyrings, requireRotatable, rotateKey } from "./key-rotation.js";
 
 /**
- * RotateKeyOnDemand: a new version at once, at most 10 per key (LimitExceededException). The
+ * RotateKeyOnDemand: a new version at once, at most 10 per key (LimitExceededException): fresh
+ * material, or for imported material the material imported for it (PENDING_ROTATION). The
  * rotation completes inside the request, under the key's lock, so no two overlap and the
  * ConflictException AWS gives while one is in progress cannot arise here.
  */
@@ -25,13 +30,27 @@ export const rotateKeyOnDemand: KmsHandlers["rotateKeyOnDemand"] = async (req, c
   };
   const { key: rotated } = await withKeyLocks(key.keyId, replicasNow, (replicas) =>
     updateKey(scope, req.keyId, async (current, keyArn, tx) => {
-      requireRotatable(current, keyArn);
+      requireRotatable(current, keyArn, "on demand");
       requireUsableForCrypto(current, keyArn);
       const done = current.onDemandRotations ?? 0;
       if (done >= MAX_ON_DEMAND_ROTATIONS) throw new KmsError("LimitExceededException", `${keyArn} has had its ${MAX_ON_DEMAND_ROTATIONS} on-demand rotations`);
-      return { ...(await rotateKey(tx, current, at, "ON_DEMAND", replicas)), onDemandRotations: done + 1 };
+      const rotated = current.origin === "EXTERNAL" ? rotateToImported(tx, current, keyArn, at) : await rotateKey(tx, current, at, "ON_DEMAND", replicas);
+      return { ...rotated, onDemandRotations: done + 1 };
     }),
   );
   // AWS answers with the key id here, not the ARN.
   return { keyId: rotated.keyId };
 };
+
+/** Makes the material imported for rotation current; the current one goes on decrypting what it encrypted. */
+function rotateToImported(tx: KeyringTransaction, key: KeyRecord, arn: string, at: number): KeyRecord {
+  const materials = importedMaterialsOf(key);
+  if (!materials.some((m) => m.state === "PENDING_ROTATION")) {
+    throw new KmsError("KMSInvalidStateException", `${arn} has no key material pending rotation: import new material with ImportKeyMaterial and import_type NEW_KEY_MATERIAL first.`);
+  }
+  return stageImportedMaterials(
+    tx,
+    key,
+    materials.map((m) => (m.state === "PENDING_ROTATION" ? { ...m, state: "CURRENT", rotationDate: at } : m.state === "CURRENT" ? { ...m, state: "NON_CURRENT" } : m)),
+  );
+}
