@@ -1,6 +1,7 @@
 import { createContextKey, type HandlerContext } from "@connectrpc/connect";
 import type { Region } from "./domain/region.js";
 import type { Caller } from "./identity/caller.js";
+import type { RoleRecord } from "./identity/identity-records.js";
 import type { IdentityStore } from "./identity/identity-store.js";
 import type { AuditLog } from "./audit/audit-log.js";
 import type { PendingAudit } from "./audit/pending-audit.js";
@@ -49,6 +50,8 @@ export interface ServerServices {
 export const servicesKey = createContextKey<ServerServices | undefined>(undefined, { description: "server services" });
 /** Keys the authorization interceptor resolved, by request field name, so handlers do not load them again. */
 export const resolvedKeysKey = createContextKey<ReadonlyMap<string, ResolvedKey>>(new Map(), { description: "keys resolved by authorization" });
+/** The role AssumeRole's trust policy was decided on, so the session is issued for that very role. */
+export const authorizedRoleKey = createContextKey<RoleRecord | undefined>(undefined, { description: "the role authorization decided on" });
 /** The caller's compiled identity and session policies, loaded once by authorization. */
 export const callerPoliciesKey = createContextKey<CallerPolicies | undefined>(undefined, { description: "the caller's policies" });
 /** One access check that allowed the request: for the audit trail and for grant rules. */

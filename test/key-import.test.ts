@@ -176,7 +176,9 @@ test.serial("imported material rotates on demand: NEW_KEY_MATERIAL waits PENDING
 
   const secondId = (await importInto(kms, keyId, second, AlgorithmSpec.RSAES_OAEP_SHA_256, { importType: ImportType.NEW_KEY_MATERIAL, validTo: now + 30 * DAY, keyMaterialDescription: "second" })).keyMaterialId;
   t.not(secondId, firstId);
-  t.is((await kms.describeKey({ keyId })).keyMetadata!.currentKeyMaterialId, firstId, "pending material does not encrypt yet");
+  const withPending = (await kms.describeKey({ keyId })).keyMetadata!;
+  t.is(withPending.currentKeyMaterialId, firstId, "pending material does not encrypt yet");
+  t.is(withPending.expirationModel, ExpirationModelType.KEY_MATERIAL_DOES_NOT_EXPIRE, "nor does its expiry stop the key");
   t.deepEqual(openOutside((await kms.encrypt({ keyId, plaintext: Buffer.from("x"), encryptionContext: context })).ciphertextBlob, first, context), Buffer.from("x"));
   const all = async () => (await kms.listKeyRotations({ keyId, includeKeyMaterial: IncludeKeyMaterial.ALL_KEY_MATERIAL })).rotations;
   t.like(await all(), [
@@ -250,6 +252,28 @@ test.serial("NEW_KEY_MATERIAL is refused where AWS refuses it, and changes nothi
   t.is((await failureOf(kms.deleteImportedKeyMaterial({ keyId, keyMaterialId: "0".repeat(64) }))).exception, "NotFoundException");
   t.is((await failureOf(kms.enableKeyRotation({ keyId }))).exception, "UnsupportedOperationException", "imported material never rotates automatically");
   t.is((await kms.listKeyRotations({ keyId, includeKeyMaterial: IncludeKeyMaterial.ALL_KEY_MATERIAL })).rotations.length, 1, "no refusal associated anything");
+
+  // A first import may say NEW_KEY_MATERIAL, whatever the key.
+  const otherMac = (await kms.createKey({ origin: OriginType.EXTERNAL, keySpec: KeySpec.HMAC_256, keyUsage: KeyUsage.GENERATE_VERIFY_MAC })).keyMetadata!.keyId;
+  await importInto(kms, otherMac, randomBytes(32), AlgorithmSpec.RSAES_OAEP_SHA_256, { importType: ImportType.NEW_KEY_MATERIAL });
+  t.is((await kms.describeKey({ keyId: otherMac })).keyMetadata!.keyState, KeyState.ENABLED);
+});
+
+test.serial("DescribeKey's valid_to is the earliest expiry of any material bound to the key; material can be deleted while the key is pending deletion", async (t) => {
+  const kms = await admin();
+  const keyId = (await kms.createKey({ origin: OriginType.EXTERNAL })).keyMetadata!.keyId;
+  await importInto(kms, keyId, randomBytes(32), AlgorithmSpec.RSAES_OAEP_SHA_256, { validTo: now + 5 * DAY });
+  await importInto(kms, keyId, randomBytes(32), AlgorithmSpec.RSAES_OAEP_SHA_256, { importType: ImportType.NEW_KEY_MATERIAL });
+  await kms.rotateKeyOnDemand({ keyId });
+  const described = (await kms.describeKey({ keyId })).keyMetadata!;
+  t.is(described.expirationModel, ExpirationModelType.KEY_MATERIAL_EXPIRES, "the current material does not expire, the one before it does");
+  t.is(Number(described.validTo!.seconds) * 1000, now + 5 * DAY);
+
+  await kms.scheduleKeyDeletion({ keyId, pendingWindowInDays: 7 });
+  await kms.deleteImportedKeyMaterial({ keyId });
+  t.is((await kms.describeKey({ keyId })).keyMetadata!.keyState, KeyState.PENDING_DELETION, "still pending deletion");
+  await kms.cancelKeyDeletion({ keyId });
+  t.is((await kms.describeKey({ keyId })).keyMetadata!.keyState, KeyState.PENDING_IMPORT, "back without its current material: PendingImport, not Disabled");
 });
 
 test.serial("RSA and EC private keys made by openssl import with RSA_AES_KEY_WRAP and sign; an HMAC key gives the known HMAC", async (t) => {

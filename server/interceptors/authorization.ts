@@ -4,10 +4,10 @@ import { loadCallerPolicies, mentionsResourceAliases } from "../authorization/ca
 import { buildConditionContext } from "../authorization/condition-context.js";
 import { loadRoleTrust } from "../authorization/role-trust.js";
 import { ENCRYPTION_CONTEXT_FIELDS } from "../crypto/encryption-context.js";
-import { accessDecisionsKey, callerKey, callerPoliciesKey, clockKey, connectionKey, regionKey, resolvedKeysKey, type AccessDecision, type ServerServices } from "../context.js";
+import { accessDecisionsKey, authorizedRoleKey, callerKey, callerPoliciesKey, clockKey, connectionKey, regionKey, resolvedKeysKey, type AccessDecision, type ServerServices } from "../context.js";
 import { KmsError } from "../errors/kms-error.js";
 import { methodOptions } from "../method-options.js";
-import { authorize, describeDenial, type AccessRequest, type GrantRule } from "../policy/index.js";
+import { authorize, describeDenial, describeRefusal, type AccessRequest, type GrantRule } from "../policy/index.js";
 import type { GrantRecord } from "../domain/key-record.js";
 import { checkGrantTokens } from "../services/grants/grant-token.js";
 import { managedKeyFactory } from "../services/managed-keys.js";
@@ -57,7 +57,8 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
       if (target.named) resolved.set(target.named.field, target.named.key);
       const keyring = region?.keyring;
       const keyPolicy = target.key && services.policies.get(target.key.key.policy, "key");
-      const role = rule.roleTrustPolicy ? await loadRoleTrust(services.identities, services.policies, target.resource) : undefined;
+      const role = rule.roleTrustPolicy ? await loadRoleTrust(services.identities, services.policies, target.resource, services.partition) : undefined;
+      if (role?.role) req.contextValues.set(authorizedRoleKey, role.role);
       // Optional facts are passed as undefined rather than spread in: this runs on every request.
       const context = buildConditionContext({
         caller,
@@ -91,7 +92,8 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
         // The refused check goes on record too, with the statement that denied it, if any.
         decisions.push({ action: rule.action, resource: target.resource, decidedBy: result.reason === "explicit-deny" ? [result.decidedBy] : [] });
         req.contextValues.set(accessDecisionsKey, decisions);
-        throw new KmsError("AccessDeniedException", describeDenial(result, request));
+        // Why AssumeRole was refused stays in the audit record: the reason would tell whether the role exists.
+        throw new KmsError("AccessDeniedException", rule.roleTrustPolicy ? describeRefusal(request) : describeDenial(result, request));
       }
       decisions.push({ action: rule.action, resource: target.resource, decidedBy: result.decidedBy });
     }

@@ -25,10 +25,15 @@ function article(type: PolicyType): string {
  * and kind of policy only, never a policy's contents.
  */
 export function describeDenial(result: AuthorizationDenial, request: AccessRequest): string {
-  const head = `User: ${request.principal.arn} is not authorized to perform: ${request.action} on resource: ${request.resource}`;
+  const head = describeRefusal(request);
   if (result.reason === "explicit-deny") {
     const type = policyTypeOf(result.decidedBy.source);
     return `${head} with an explicit deny in ${article(type)} ${type} policy`;
   }
   return `${head} because no ${result.missing} policy allows the ${request.action} action`;
+}
+
+/** The message without its reason, as STS refuses AssumeRole whatever the reason. */
+export function describeRefusal(request: Pick<AccessRequest, "principal" | "action" | "resource">): string {
+  return `User: ${request.principal.arn} is not authorized to perform: ${request.action} on resource: ${request.resource}`;
 }

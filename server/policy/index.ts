@@ -5,7 +5,7 @@
  */
 export { authorize, type AuthorizationDenial, type AuthorizationInput, type AuthorizationResult, type DecidedBy, type PolicyType } from "./authorize.js";
 export type { CompiledCondition, CompiledPolicy, CompiledStatement, PatternBlock, PrincipalBlock, PrincipalEntry } from "./compiled-policy.js";
-export { describeDenial } from "./describe-denial.js";
+export { describeDenial, describeRefusal } from "./describe-denial.js";
 export { evaluatePolicy } from "./evaluate-policy.js";
 export { grantAllows, type GrantRule } from "./grant-rule.js";
 export { INVALID_PRINCIPALS } from "./parse-principal.js";

@@ -43,7 +43,7 @@ export function toKeyMetadata(
     keyState: enumValue(KeyState, screamingSnake(key.keyState)),
     ...(key.deletionDate !== undefined ? { deletionDate: timestampFromMs(key.deletionDate) } : {}),
     origin: enumValue(OriginType, key.origin),
-    ...currentMaterialExpiry(key),
+    ...boundMaterialExpiry(key),
     keyManager: enumValue(KeyManagerType, key.keyManager),
     keySpec: enumValue(KeySpec, key.keySpec),
     ...algorithmsOf(key),
@@ -54,11 +54,16 @@ export function toKeyMetadata(
   };
 }
 
-/** For imported keys: whether the current material, while imported, expires and when. */
-function currentMaterialExpiry(key: KeyRecord): Pick<MessageInitShape<typeof KeyMetadataSchema>, "expirationModel" | "validTo"> {
-  const current = importedMaterialsOf(key).find((m) => m.state === "CURRENT" && m.imported);
-  if (!current) return {};
-  return { expirationModel: enumValue(ExpirationModelType, current.expirationModel), ...(current.validTo !== undefined ? { validTo: timestampFromMs(current.validTo) } : {}) };
+/**
+ * For imported keys, as AWS reports it: whether any material bound to the key (current or not;
+ * not one pending rotation) expires, and the earliest valid_to, when the key stops working.
+ */
+function boundMaterialExpiry(key: KeyRecord): Pick<MessageInitShape<typeof KeyMetadataSchema>, "expirationModel" | "validTo"> {
+  const bound = importedMaterialsOf(key).filter((m) => m.state !== "PENDING_ROTATION" && m.imported);
+  if (bound.length === 0) return {};
+  const expiring = bound.flatMap((m) => (m.validTo !== undefined ? [m.validTo] : []));
+  if (expiring.length === 0) return { expirationModel: ExpirationModelType.KEY_MATERIAL_DOES_NOT_EXPIRE };
+  return { expirationModel: ExpirationModelType.KEY_MATERIAL_EXPIRES, validTo: timestampFromMs(Math.min(...expiring)) };
 }
 
 /** "PendingDeletion" -> "PENDING_DELETION". */

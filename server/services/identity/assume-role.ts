@@ -1,8 +1,8 @@
 import { auditCommit } from "../../audit/pending-audit.js";
-import { now, requireCaller, requireServices } from "../../context.js";
+import { authorizedRoleKey, now, requireCaller, requireServices } from "../../context.js";
 import { KmsError } from "../../errors/kms-error.js";
-import { parseRoleArn, principalArn } from "../../identity/principal-arn.js";
-import { describeDenial } from "../../policy/index.js";
+import { principalArn } from "../../identity/principal-arn.js";
+import { describeRefusal } from "../../policy/index.js";
 import { checkPolicyDocument } from "../policy-document.js";
 import type { IdentityHandlers } from "./identity-handler-types.js";
 import { checkIamName } from "./identity-names.js";
@@ -19,13 +19,12 @@ import { newSessionSecrets } from "./session-secrets.js";
 export const assumeRole: IdentityHandlers["assumeRole"] = async (req, ctx) => {
   const { identities, policies, partition } = requireServices(ctx);
   const caller = requireCaller(ctx);
-  const roleRef = parseRoleArn(req.roleArn)!;
   checkIamName("role_session_name", req.roleSessionName, 64, 2);
   if (req.policy !== "") checkPolicyDocument(req.policy, "session", policies);
   const started = now(ctx);
-  const role = await identities.getRole(roleRef.accountId, roleRef.roleName);
-  // Deleted since it was authorized: refused as authorization refuses a role that does not exist.
-  if (!role) throw new KmsError("AccessDeniedException", describeDenial({ allowed: false, reason: "no-allow", missing: "resource-based" }, { principal: caller, action: "sts:AssumeRole", resource: req.roleArn, context: new Map() }));
+  // The role as authorization read it: the session is for exactly the role its trust policy allowed.
+  const role = ctx.values.get(authorizedRoleKey);
+  if (!role) throw new KmsError("AccessDeniedException", describeRefusal({ principal: caller, action: "sts:AssumeRole", resource: req.roleArn }));
   const seconds = sessionSeconds(req.durationSeconds, role.maxSessionDuration);
 
   const { sessionId, secretHash, wrappedSigningSecret, credentials } = newSessionSecrets(identities);

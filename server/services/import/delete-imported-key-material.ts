@@ -16,7 +16,8 @@ export const deleteImportedKeyMaterial: KmsHandlers["deleteImportedKeyMaterial"]
   const deleted: { keyMaterialId?: string } = {};
   const { key: updated, arn } = await updateKey(scope, req.keyId, async (key, keyArn, tx) => {
     requireExternal(key, keyArn);
-    requireState(key, keyArn, ["Enabled", "Disabled", "PendingImport"]);
+    // As in AWS, also while pending deletion (the key stays so).
+    requireState(key, keyArn, ["Enabled", "Disabled", "PendingImport", "PendingDeletion"]);
     const materials = importedMaterialsOf(key);
     const target = req.keyMaterialId === "" ? materials.find((m) => m.state === "CURRENT") : materials.find((m) => m.keyMaterialId === req.keyMaterialId);
     if (req.keyMaterialId !== "" && !target) throw new KmsError("NotFoundException", `${keyArn} has no key material ${req.keyMaterialId}`);

@@ -56,7 +56,10 @@ export const importKeyMaterial: KmsHandlers["importKeyMaterial"] = async (req, c
     requireExternal(current, keyArn);
     requireState(current, keyArn, ["PendingImport", "Enabled", "Disabled"]);
     const spec = enumValue(KeySpec, current.keySpec);
-    if (isNew && spec !== KeySpec.SYMMETRIC_DEFAULT) throw new KmsError("UnsupportedOperationException", `${keyArn} is a ${current.keySpec} key; only symmetric encryption keys take new key material`);
+    // The first import may say NEW_KEY_MATERIAL for any key; after it only symmetric keys take more.
+    if (isNew && spec !== KeySpec.SYMMETRIC_DEFAULT && importedMaterialsOf(current).length > 0) {
+      throw new KmsError("UnsupportedOperationException", `${keyArn} is a ${current.keySpec} key; only symmetric encryption keys take new key material`);
+    }
     const token = openImportToken(importKeys.token, req.importToken, { region: scope.region.name, keyId: current.keyId }, at);
     let material: ReturnType<typeof unwrapImportedMaterial>;
     try {
