@@ -38,7 +38,7 @@ export interface KeyRecord {
   readonly rotation?: { readonly enabled: boolean; readonly periodDays: number; readonly nextRotationDate?: number };
   /** A multi-Region key's role in this region; the other regions' copies say theirs. */
   readonly multiRegionType?: "PRIMARY" | "REPLICA";
-  /** How many on-demand rotations the key has had (AWS allows 10). */
+  /** How many on-demand rotations the key has had (AWS allows 25). */
   readonly onDemandRotations?: number;
   /**
    * Imported (EXTERNAL) keys: every key material associated with the key (see

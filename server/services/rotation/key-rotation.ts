@@ -8,8 +8,8 @@ import { copiesOf } from "../multi-region/multi-region-keys.js";
 export const DAY_MS = 86_400_000;
 /** AWS's bounds and default for rotation_period_in_days. */
 export const ROTATION_PERIOD_DAYS = { min: 90, max: 2560, default: 365 } as const;
-/** AWS allows this many on-demand rotations per key. */
-export const MAX_ON_DEMAND_ROTATIONS = 10;
+/** AWS allows this many on-demand rotations per key (25 since 2025; 10 before). */
+export const MAX_ON_DEMAND_ROTATIONS = 25;
 
 /**
  * Only symmetric encryption keys rotate, as in AWS: automatically only with key material generated

@@ -12,7 +12,7 @@ import { updateKey } from "../update-key.js";
 import { MAX_ON_DEMAND_ROTATIONS, replicaKeyrings, requireRotatable, rotateKey } from "./key-rotation.js";
 
 /**
- * RotateKeyOnDemand: a new version at once, at most 10 per key (LimitExceededException): fresh
+ * RotateKeyOnDemand: a new version at once, at most 25 per key (LimitExceededException): fresh
  * material, or for imported material the material imported for it (PENDING_ROTATION). The
  * rotation completes inside the request, under the key's lock, so no two overlap and the
  * ConflictException AWS gives while one is in progress cannot arise here.
