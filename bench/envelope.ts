@@ -77,11 +77,11 @@ async function envelopeEncrypt(client: KmsDataKeyClient, keyId: string, count = 
   return bytes;
 }
 
-async function envelopeRoundTrip(client: KmsDataKeyClient, keyId: string, count = pieces): Promise<number> {
+async function envelopeRoundTrip(client: KmsDataKeyClient, keyId: string, count = pieces, sign = false): Promise<number> {
   let bytes = 0;
   let i = 0;
-  const encrypted = encryptStream(plaintext(count), { keys: [{ keyId, client }], encryptionContext: { bench: "envelope" } });
-  for await (const out of decryptStream(encrypted, { clientFor: () => client, encryptionContext: { bench: "envelope" } })) {
+  const encrypted = encryptStream(plaintext(count), { keys: [{ keyId, client }], encryptionContext: { bench: "envelope" }, sign });
+  for await (const out of decryptStream(encrypted, { clientFor: () => client, encryptionContext: { bench: "envelope" }, requireSignature: sign })) {
     check(out, i);
     bytes += out.length;
     sample(i++);
@@ -122,17 +122,18 @@ try {
   await rawRoundTrip();
   const rssAtStart = process.memoryUsage().rss;
 
-  // Rounds of the four rows, interleaved so that drift in the machine's speed hits all alike; each
+  // Rounds of the five rows, interleaved so that drift in the machine's speed hits all alike; each
   // row reports its median round (and the highest RSS of any round).
   const rounds = smoke ? 1 : 3;
-  const runs: Row[][] = [[], [], [], []];
+  const runs: Row[][] = [[], [], [], [], []];
   for (let round = 0; round < rounds; round++) {
     runs[0]!.push(await row("raw AES-256-GCM encrypt (one cipher)", rawEncrypt));
     runs[1]!.push(await row("envelope encryptStream (64 KiB chunks)", () => envelopeEncrypt(kms, keyId)));
     runs[2]!.push(await row("raw AES-256-GCM encrypt + decrypt (one cipher each)", rawRoundTrip));
     runs[3]!.push(await row("envelope encryptStream + decryptStream", () => envelopeRoundTrip(kms, keyId)));
+    runs[4]!.push(await row("envelope encryptStream + decryptStream, signed (ECDSA P-384, SHA-384 of every byte)", () => envelopeRoundTrip(kms, keyId, pieces, true)));
   }
-  const [rawEnc, envEnc, rawBoth, envBoth] = runs.map(median) as [Row, Row, Row, Row];
+  const [rawEnc, envEnc, rawBoth, envBoth, envSigned] = runs.map(median) as [Row, Row, Row, Row, Row];
 
   console.log(`\n### Envelope encryption: ${totalBytes / MiB} MiB per row, median of ${rounds} round${rounds === 1 ? "" : "s"}${smoke ? " (smoke run)" : ""}\n`);
   console.log("Data key from the real server (one GenerateDataKey, and one Decrypt, per message, inside the timed rows): the rows measure the local cryptography and the streaming.");
@@ -145,6 +146,7 @@ try {
   line(envEnc, rawEnc);
   line(rawBoth, undefined);
   line(envBoth, rawBoth);
+  line(envSigned, rawBoth);
   console.log(`\nPeak RSS of the whole process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB, for ${totalBytes / MiB} MiB streamed per row.`);
 } finally {
   await server.stop();

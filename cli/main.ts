@@ -22,8 +22,8 @@ const USAGE = `usage: kms <command> [arguments] [--endpoint URL] [--region R] [-
          revoke KEY GRANT_ID | retire --token TOKEN
   encrypt --key KEY [--context k=v]... [--in FILE|-] [--out FILE|-]   (up to 4 KB)
   decrypt [--in FILE] [--context k=v]... [--out FILE|-]               (base64 on stdin)
-  envelope encrypt --key KEY [--key KEY2]... [--context k=v]... --in FILE|- --out FILE|- [--progress]
-  envelope decrypt --in FILE|- --out FILE|- [--key KEY]... [--context k=v]... [--progress]
+  envelope encrypt --key KEY [--key KEY2]... [--context k=v]... --in FILE|- --out FILE|- [--sign] [--progress]
+  envelope decrypt --in FILE|- --out FILE|- [--key KEY]... [--context k=v]... [--require-signature] [--progress]
 
 exit codes: 0 done, 1 refused by the service, 2 usage, 3 not logged in, 4 file error`;
 
@@ -73,6 +73,8 @@ export async function run(argv: string[]): Promise<number> {
         in: { type: "string" },
         out: { type: "string" },
         progress: { type: "boolean" },
+        sign: { type: "boolean" },
+        "require-signature": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });

@@ -130,4 +130,11 @@ test.serial("envelope encrypt and decrypt a large file with a progress line, and
   const piped = await kms(["envelope", "encrypt", "--key", keyId, "--in", "-", "--out", "-"], { stdin: "through a pipe" });
   t.is(piped.code, 0, piped.stderr);
   t.is((await kms(["envelope", "decrypt", "--in", "-", "--out", "-"], { stdin: piped.raw })).stdout, "through a pipe");
+  const unsignedRefused = await kms(["envelope", "decrypt", "--require-signature", "--in", "-", "--out", "-"], { stdin: piped.raw });
+  t.is(unsignedRefused.code, 1);
+  t.regex(unsignedRefused.stderr, /not signed/);
+  // Signed: --sign writes it, --require-signature reads it.
+  const signedPipe = await kms(["envelope", "encrypt", "--sign", "--key", keyId, "--in", "-", "--out", "-"], { stdin: "signed through a pipe" });
+  t.is(signedPipe.code, 0, signedPipe.stderr);
+  t.is((await kms(["envelope", "decrypt", "--require-signature", "--in", "-", "--out", "-"], { stdin: signedPipe.raw })).stdout, "signed through a pipe");
 });

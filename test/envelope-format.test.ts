@@ -324,8 +324,8 @@ test("a swapped encryption context is refused by the header tag even if KMS did 
 });
 
 /** The header's authenticated bytes with some fields replaced (and the given commitment). */
-function rebuildHeader(h: EnvelopeHeader, change: Partial<Pick<EnvelopeHeader, "encryptionContext" | "encryptedDataKeys" | "commitment" | "chunkSize">>): Buffer {
-  return encodeHeaderBody({ messageId: h.messageId, encryptionContext: h.encryptionContext, encryptedDataKeys: h.encryptedDataKeys, chunkSize: h.chunkSize, commitment: h.commitment, ...change });
+function rebuildHeader(h: EnvelopeHeader, change: Partial<Pick<EnvelopeHeader, "suiteId" | "encryptionContext" | "encryptedDataKeys" | "commitment" | "chunkSize">>): Buffer {
+  return encodeHeaderBody({ suiteId: h.suiteId, messageId: h.messageId, encryptionContext: h.encryptionContext, encryptedDataKeys: h.encryptedDataKeys, chunkSize: h.chunkSize, commitment: h.commitment, ...change });
 }
 
 test("a changed key commitment is refused before anything else is checked", async (t) => {
@@ -346,7 +346,7 @@ test("invisible salamander: copies of different data keys in one header are refu
   const h = parseEnvelopeHeader(header).header;
   const dataKeyB = randomBytes(32);
   const wrappedB = await kms.encrypt({ keyId: EU, plaintext: dataKeyB, encryptionContext: CONTEXT });
-  const keysB = deriveMessageKeys(dataKeyB, h.messageId);
+  const keysB = deriveMessageKeys(dataKeyB, h.messageId, h.suiteId);
   const otherPlaintext = Buffer.from("a different plaintext for the EU reader");
   const forged = (commitment: Uint8Array): Buffer => {
     const body = rebuildHeader(h, { encryptedDataKeys: [h.encryptedDataKeys[0]!, { keyArn: EU, ciphertextBlob: wrappedB.ciphertextBlob }], commitment });

@@ -127,6 +127,22 @@ test("two wrapping keys in two regions: either region's client alone decrypts", 
   t.is(error.kmsFailures[0]!.exception, "NotFoundException");
 });
 
+test("signed messages through KMS: a reader with only kms:Decrypt reads them but cannot write one that readers accept", async (t) => {
+  const plaintext = randomBytes(5000);
+  const message = await encrypt(plaintext, { keys: [{ keyId: usKey.keyId, client: us }], encryptionContext: { app: "signed" }, sign: true, chunkSize: 1024 });
+  const readerOnly = await userWith(["kms:Decrypt"]);
+  const result = await decrypt(message, { clientFor: () => readerOnly, requireSignature: true });
+  t.true(Buffer.from(result.plaintext).equals(plaintext));
+  t.true(result.signed);
+  // The reader can neither make a data key of its own nor re-sign under this one.
+  t.is((await envelopeErrorOf(encrypt(Buffer.from("forged"), { keys: [{ keyId: usKey.keyId, client: readerOnly }], sign: true }))).code, "KmsFailure");
+  const { header } = parseEnvelopeHeader(message);
+  const { plaintext: dataKey } = await readerOnly.decrypt({ ciphertextBlob: header.encryptedDataKeys[0]!.ciphertextBlob, encryptionContext: header.encryptionContext });
+  t.is(dataKey.length, 32, "it does hold the data key");
+  const unsigned = await encrypt(Buffer.from("x"), { keys: [{ keyId: usKey.keyId, client: us }] });
+  t.is((await envelopeErrorOf(decrypt(unsigned, { clientFor: () => readerOnly, requireSignature: true }))).code, "SignatureRequired");
+});
+
 test("a user without kms:Decrypt gets DataKeyUnavailable naming AccessDeniedException", async (t) => {
   const message = await encrypt(Buffer.from("secret"), { keys: [{ keyId: usKey.keyId, client: us }], encryptionContext: { app: "denied" } });
   const noDecrypt = await userWith(["kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]);

@@ -43,14 +43,18 @@ export async function envelope(args: CliArgs): Promise<void> {
     const keyIds = options(args, "key");
     if (keyIds.length === 0) throw usageError("--key is required (repeat it for more keys that can each decrypt)");
     const keys = keyIds.map((keyId) => ({ keyId, client: (regionOf(keyId) ? client.forRegion(regionOf(keyId)!) : client).kms }));
-    result = encryptStream(counted(source), { keys, encryptionContext: context });
+    result = encryptStream(counted(source), { keys, encryptionContext: context, sign: args.options.sign === true });
   } else if (command === "decrypt") {
     // The header is untrusted: only keys the user names with --key, or else keys of the user's
     // own account, are asked to unwrap it, each through its own region.
     const allowed = options(args, "key");
     const account = /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec((await loadSession())?.principalArn ?? "")?.[1];
     const trusted = (arn: string) => (allowed.length > 0 ? allowed.some((k) => arn === k || arn.endsWith(`:key/${k}`)) : arn.split(":")[4] === account);
-    result = decryptStream(counted(source), { clientFor: (arn) => (trusted(arn) ? client.forRegion(regionOf(arn) ?? "").kms : undefined), encryptionContext: context });
+    result = decryptStream(counted(source), {
+      clientFor: (arn) => (trusted(arn) ? client.forRegion(regionOf(arn) ?? "").kms : undefined),
+      encryptionContext: context,
+      requireSignature: args.options["require-signature"] === true,
+    });
   } else {
     throw usageError(`unknown envelope command ${JSON.stringify(command)}`);
   }

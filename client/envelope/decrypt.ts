@@ -2,9 +2,10 @@ import { ByteSourceReader, type ByteSource } from "./byte-source.js";
 import { CHUNK_PREFIX_BYTES, CHUNK_TAG_BYTES, chunkDecipher, KIND_FINAL, KIND_MORE, MAX_CHUNK_INDEX } from "./chunk.js";
 import { containsContext, type EncryptionContext } from "./encryption-context.js";
 import { EnvelopeError } from "./errors.js";
-import { MAX_HEADER_BYTES, tryParseHeader, type EnvelopeHeader } from "./header.js";
+import { MAX_HEADER_BYTES, PUBLIC_KEY_CONTEXT_KEY, SUITE_AES256_GCM_HKDF_SHA256_COMMIT_ECDSA_P384, tryParseHeader, type EnvelopeHeader } from "./header.js";
 import { deriveMessageKeys, headerTag, sameBytes, zero } from "./key-schedule.js";
 import { decryptDataKey, type KmsDataKeyClient } from "./kms.js";
+import { checkSignature, MAX_SIGNATURE_BYTES, messageVerifier } from "./signing.js";
 
 /** What a reader learns once a message's header is authenticated. */
 export interface MessageInfo {
@@ -13,6 +14,8 @@ export interface MessageInfo {
   /** The ARN of the KMS key whose encrypted data key was used. */
   readonly keyArn: string;
   readonly chunkSize: number;
+  /** Whether the message is signed (suite 0x0002); its signature is checked before the end. */
+  readonly signed: boolean;
 }
 
 export interface DecryptOptions {
@@ -28,13 +31,20 @@ export interface DecryptOptions {
   readonly onProgress?: (bytes: number) => void;
   /** Called once the header is authenticated, before any plaintext. */
   readonly onHeader?: (info: MessageInfo) => void;
+  /**
+   * Refuse messages that are not signed (SignatureRequired), before any KMS call. Readers that
+   * must know a message was not written by another reader set it: anyone who can decrypt a
+   * message's data key can write an unsigned message under it.
+   */
+  readonly requireSignature?: boolean;
 }
 
 /**
  * Decrypts an envelope message as a stream. Every chunk is verified before its plaintext is
  * released, but verified chunks are released before the end of the message is seen: the output
  * is complete only when the iteration ends without an error. A consumer that must not act on
- * part of a message should use decrypt(), or hold what it gets until the end.
+ * part of a message should use decrypt(), or hold what it gets until the end. (For a signed
+ * message the final chunk is released only after the signature verified.)
  */
 export function decryptStream(source: ByteSource, options: DecryptOptions): AsyncIterable<Uint8Array> {
   if (typeof options?.clientFor !== "function") throw new EnvelopeError("InvalidArgument", "clientFor must be a function");
@@ -67,12 +77,22 @@ export async function decrypt(data: Uint8Array, options: Omit<DecryptOptions, "o
 async function* decryptChunks(reader: ByteSourceReader, options: DecryptOptions, required: EncryptionContext): AsyncGenerator<Uint8Array, void, undefined> {
   let chunkKey: Buffer | undefined;
   try {
-    const header = await readHeader(reader);
+    const { header, bytes: headerBytes } = await readHeader(reader);
+    const signed = header.suiteId === SUITE_AES256_GCM_HKDF_SHA256_COMMIT_ECDSA_P384;
+    if (options.requireSignature === true && !signed) throw new EnvelopeError("SignatureRequired", "the message is not signed");
     if (!containsContext(header.encryptionContext, required)) {
       throw new EnvelopeError("ContextMismatch", "the message's encryption context lacks a required pair");
     }
+    // Every byte before the signature goes through the verifier, as it went through the signer.
+    const verification = signed ? messageVerifier(header.encryptionContext[PUBLIC_KEY_CONTEXT_KEY]!) : undefined;
+    const take = (n: number): Uint8Array => {
+      const bytes = reader.take(n);
+      verification?.verifier.update(bytes);
+      return bytes;
+    };
+    verification?.verifier.update(headerBytes);
     const { dataKey, keyArn } = await decryptDataKey(header.encryptedDataKeys, header.encryptionContext, options.clientFor);
-    const keys = deriveMessageKeys(dataKey, header.messageId);
+    const keys = deriveMessageKeys(dataKey, header.messageId, header.suiteId);
     zero(dataKey);
     chunkKey = keys.chunkKey;
     // The commitment first: it shows this data key is the one the header was written for, so a
@@ -82,12 +102,12 @@ async function* decryptChunks(reader: ByteSourceReader, options: DecryptOptions,
     zero(keys.headerKey);
     if (!committed) throw new EnvelopeError("CommitmentMismatch", "the data key does not match the header's key commitment");
     if (!authentic) throw new EnvelopeError("HeaderAuthenticationFailed", "the header was altered");
-    options.onHeader?.({ encryptionContext: header.encryptionContext, keyArn, chunkSize: header.chunkSize });
+    options.onHeader?.({ encryptionContext: header.encryptionContext, keyArn, chunkSize: header.chunkSize, signed });
 
     let released = 0;
     for (let index = 0; ; index++) {
       if (!(await reader.fill(CHUNK_PREFIX_BYTES))) throw new EnvelopeError("Truncated", "the message ends before its final chunk");
-      const prefix = Buffer.from(reader.take(CHUNK_PREFIX_BYTES));
+      const prefix = Buffer.from(take(CHUNK_PREFIX_BYTES));
       const kind = prefix[0]!;
       const length = prefix.readUInt32BE(1);
       if (kind !== KIND_MORE && kind !== KIND_FINAL) throw new EnvelopeError("MalformedChunk", `chunk ${index} has unknown kind ${kind}`);
@@ -102,16 +122,18 @@ async function* decryptChunks(reader: ByteSourceReader, options: DecryptOptions,
         for (let remaining = length; remaining > 0; ) {
           const piece = await reader.next(remaining);
           if (piece === undefined) throw new EnvelopeError("Truncated", "the message ends inside a chunk");
+          verification?.verifier.update(piece);
           plaintext.push(decipher.update(piece));
           remaining -= piece.length;
         }
         if (!(await reader.fill(CHUNK_TAG_BYTES))) throw new EnvelopeError("Truncated", "the message ends inside a chunk");
-        decipher.setAuthTag(reader.take(CHUNK_TAG_BYTES));
+        decipher.setAuthTag(take(CHUNK_TAG_BYTES));
         try {
           decipher.final();
         } catch {
           throw new EnvelopeError("ChunkAuthenticationFailed", `chunk ${index} failed authentication`);
         }
+        if (final && verification) await checkFooter(reader, verification);
         if (final && !(await reader.atEnd())) throw new EnvelopeError("TrailingData", "bytes follow the final chunk");
       } catch (error) {
         zero(...plaintext);
@@ -130,17 +152,23 @@ async function* decryptChunks(reader: ByteSourceReader, options: DecryptOptions,
   }
 }
 
-/** Buffers exactly the header (bounded by the parser's field limits) and parses it. */
-async function readHeader(reader: ByteSourceReader): Promise<EnvelopeHeader> {
+/** Reads a signed message's footer and checks its signature over everything before it. */
+async function checkFooter(reader: ByteSourceReader, verification: ReturnType<typeof messageVerifier>): Promise<void> {
+  if (!(await reader.fill(2))) throw new EnvelopeError("Truncated", "the message ends before its signature");
+  const length = Buffer.from(reader.take(2)).readUInt16BE(0);
+  if (length < 1 || length > MAX_SIGNATURE_BYTES) throw new EnvelopeError("SignatureInvalid", `a signature of ${length} bytes`);
+  if (!(await reader.fill(length))) throw new EnvelopeError("Truncated", "the message ends inside its signature");
+  checkSignature(verification, reader.take(length));
+}
+
+/** Buffers exactly the header (bounded by the parser's field limits) and parses it; also its bytes. */
+async function readHeader(reader: ByteSourceReader): Promise<{ header: EnvelopeHeader; bytes: Uint8Array }> {
   let needed = 1;
   for (;;) {
     if (!(await reader.fill(needed))) throw new EnvelopeError("Truncated", reader.length === 0 ? "the input is empty" : "the input ends inside the header");
     // A copy (its fields are used after later pulls from the source) of at most one header.
     const parsed = tryParseHeader(Buffer.from(reader.peek(Math.min(reader.length, MAX_HEADER_BYTES))));
-    if ("header" in parsed) {
-      reader.take(parsed.length);
-      return parsed.header;
-    }
+    if ("header" in parsed) return { header: parsed.header, bytes: reader.take(parsed.length) };
     needed = parsed.needed;
   }
 }

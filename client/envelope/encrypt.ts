@@ -4,9 +4,20 @@ import { MAX_CHUNK_INDEX, sealChunk } from "./chunk.js";
 import type { DataKeyCache } from "./data-key-cache.js";
 import { encodeEncryptionContext, type EncryptionContext } from "./encryption-context.js";
 import { EnvelopeError } from "./errors.js";
-import { DEFAULT_CHUNK_SIZE, encodeHeaderBody, MAX_CHUNK_SIZE, MAX_ENCRYPTED_DATA_KEYS, MESSAGE_ID_BYTES, MIN_CHUNK_SIZE } from "./header.js";
+import {
+  DEFAULT_CHUNK_SIZE,
+  encodeHeaderBody,
+  MAX_CHUNK_SIZE,
+  MAX_ENCRYPTED_DATA_KEYS,
+  MESSAGE_ID_BYTES,
+  MIN_CHUNK_SIZE,
+  PUBLIC_KEY_CONTEXT_KEY,
+  SUITE_AES256_GCM_HKDF_SHA256_COMMIT,
+  SUITE_AES256_GCM_HKDF_SHA256_COMMIT_ECDSA_P384,
+} from "./header.js";
 import { deriveMessageKeys, headerTag, zero } from "./key-schedule.js";
 import { generateDataKey, type DataKeyMaterials, type WrappingKey } from "./kms.js";
+import { newMessageSigner } from "./signing.js";
 
 export interface EncryptOptions {
   /**
@@ -27,6 +38,14 @@ export interface EncryptOptions {
    * many bytes. encrypt() sets it.
    */
   readonly plaintextLength?: number;
+  /**
+   * Sign the message (suite 0x0002): an ECDSA P-384 key pair made for it signs every byte, and its
+   * public key goes in the encryption context, bound to the data key by KMS. Readers then know
+   * the message was written by a holder of kms:GenerateDataKey or kms:Encrypt on a key, not by
+   * anyone who can merely decrypt. A signed message never uses the data key cache (its data key
+   * is bound to its own public key).
+   */
+  readonly sign?: boolean;
 }
 
 /**
@@ -50,6 +69,7 @@ export async function encrypt(data: Uint8Array, options: Omit<EncryptOptions, "p
 }
 
 interface Plan {
+  readonly sign: boolean;
   readonly keys: readonly WrappingKey[];
   readonly encryptionContext: EncryptionContext;
   readonly encodedContext: Buffer;
@@ -78,22 +98,34 @@ function checkOptions(options: EncryptOptions): Plan {
   }
   const encryptionContext = { ...(options.encryptionContext ?? {}) };
   const encodedContext = encodeEncryptionContext(encryptionContext);
-  return { keys: [...keys], encryptionContext, encodedContext, chunkSize, cache: options.dataKeyCache, plaintextLength };
+  if (Object.hasOwn(encryptionContext, PUBLIC_KEY_CONTEXT_KEY)) throw new EnvelopeError("InvalidArgument", `the context key ${PUBLIC_KEY_CONTEXT_KEY} is reserved for signed messages`);
+  if (options.sign !== undefined && typeof options.sign !== "boolean") throw new EnvelopeError("InvalidArgument", "sign must be a boolean");
+  return { sign: options.sign === true, keys: [...keys], encryptionContext, encodedContext, chunkSize, cache: options.dataKeyCache, plaintextLength };
 }
 
 async function* encryptChunks(reader: ByteSourceReader, plan: Plan): AsyncGenerator<Uint8Array, void, undefined> {
   let chunkKey: Buffer | undefined;
   let pending: Buffer | undefined;
   try {
-    const materials = await dataKeyFor(plan);
+    const signing = plan.sign ? await newMessageSigner() : undefined;
+    const encryptionContext = signing ? { ...plan.encryptionContext, [PUBLIC_KEY_CONTEXT_KEY]: signing.publicKey } : plan.encryptionContext;
+    const suiteId = signing ? SUITE_AES256_GCM_HKDF_SHA256_COMMIT_ECDSA_P384 : SUITE_AES256_GCM_HKDF_SHA256_COMMIT;
+    const materials = await (signing ? generateDataKey(plan.keys, encryptionContext) : dataKeyFor(plan));
     const messageId = randomBytes(MESSAGE_ID_BYTES);
-    const keys = deriveMessageKeys(materials.dataKey, messageId);
+    const keys = deriveMessageKeys(materials.dataKey, messageId, suiteId);
     zero(materials.dataKey);
     chunkKey = keys.chunkKey;
-    const body = encodeHeaderBody({ messageId, encryptionContext: plan.encryptionContext, encryptedDataKeys: materials.encryptedDataKeys, chunkSize: plan.chunkSize, commitment: keys.commitment });
+    const body = encodeHeaderBody({ suiteId, messageId, encryptionContext, encryptedDataKeys: materials.encryptedDataKeys, chunkSize: plan.chunkSize, commitment: keys.commitment });
     const header = Buffer.concat([body, headerTag(keys.headerKey, body)]);
     zero(keys.headerKey);
-    yield header;
+    // Every byte written goes through the signer, when there is one.
+    const written = function* (pieces: Iterable<Buffer>) {
+      for (const piece of pieces) {
+        signing?.signer.update(piece);
+        yield piece;
+      }
+    };
+    yield* written([header]);
 
     // A chunk is sealed only once a byte beyond it has arrived (or the source has ended), because
     // its kind (more or final) is authenticated with it. Until then it is held in `pending`, a
@@ -106,7 +138,7 @@ async function* encryptChunks(reader: ByteSourceReader, plan: Plan): AsyncGenera
       if (filled === plan.chunkSize) {
         if (await reader.atEnd()) break;
         if (index === MAX_CHUNK_INDEX) throw new EnvelopeError("InvalidArgument", "the plaintext is too long for this chunk size (2^32 chunks)");
-        yield* sealChunk(chunkKey, messageId, index++, false, pending);
+        yield* written(sealChunk(chunkKey, messageId, index++, false, pending));
         filled = 0;
       }
       const piece = await reader.next(plan.chunkSize - filled);
@@ -117,7 +149,8 @@ async function* encryptChunks(reader: ByteSourceReader, plan: Plan): AsyncGenera
       checkLength(plan, total, false);
     }
     checkLength(plan, total, true);
-    yield* sealChunk(chunkKey, messageId, index, true, pending.subarray(0, filled));
+    yield* written(sealChunk(chunkKey, messageId, index, true, pending.subarray(0, filled)));
+    if (signing) yield signing.footer();
   } finally {
     zero(chunkKey, pending);
     await reader.close();

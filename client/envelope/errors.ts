@@ -26,7 +26,11 @@ export type EnvelopeErrorCode =
   /** The header's authentication tag is wrong: some header byte was changed. */
   | "HeaderAuthenticationFailed"
   /** A chunk failed authentication: changed, moved, dropped, duplicated or from another message. */
-  | "ChunkAuthenticationFailed";
+  | "ChunkAuthenticationFailed"
+  /** A signed message's signature does not verify (or its footer is malformed). */
+  | "SignatureInvalid"
+  /** The reader requires signed messages and this one is not. */
+  | "SignatureRequired";
 
 /** One failed call to KMS: which key, which operation and the AWS exception name it returned. */
 export interface KmsFailure {

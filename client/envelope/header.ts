@@ -10,6 +10,14 @@ export const MAGIC = Uint8Array.of(0x4b, 0x4d, 0x53, 0x45);
 export const FORMAT_VERSION = 1;
 /** AES-256-GCM chunks, HKDF-SHA256 key derivation, key commitment, HMAC-SHA256 header tag. */
 export const SUITE_AES256_GCM_HKDF_SHA256_COMMIT = 0x0001;
+/** The same, and an ECDSA P-384 / SHA-384 signature of the whole message by a key made for it. */
+export const SUITE_AES256_GCM_HKDF_SHA256_COMMIT_ECDSA_P384 = 0x0002;
+/**
+ * The encryption context key that carries a signed message's public verification key (base64 of
+ * the compressed P-384 point). Being in the context, it is bound to the data key by KMS: a reader
+ * cannot put in a key of its own. Reserved: a caller's context may not use it.
+ */
+export const PUBLIC_KEY_CONTEXT_KEY = "kmse-public-key";
 
 export const MESSAGE_ID_BYTES = 32;
 export const COMMITMENT_BYTES = 32;
@@ -36,6 +44,7 @@ export interface EncryptedDataKey {
 
 /** A parsed header. Nothing in it is trusted until the commitment and the tag are checked. */
 export interface EnvelopeHeader {
+  /** SUITE_AES256_GCM_HKDF_SHA256_COMMIT, or its signed variant. */
   readonly suiteId: number;
   readonly messageId: Uint8Array;
   readonly encryptionContext: Record<string, string>;
@@ -49,6 +58,7 @@ export interface EnvelopeHeader {
 
 /** The header's fields before the tag, as the encryptor has them. */
 export interface HeaderFields {
+  readonly suiteId: number;
   readonly messageId: Uint8Array;
   readonly encryptionContext: EncryptionContext;
   readonly encryptedDataKeys: readonly EncryptedDataKey[];
@@ -58,7 +68,7 @@ export interface HeaderFields {
 
 /** The header bytes the tag covers (everything but the tag), from validated fields. */
 export function encodeHeaderBody(fields: HeaderFields): Buffer {
-  const parts: Buffer[] = [Buffer.from(MAGIC), Buffer.of(FORMAT_VERSION), u16(SUITE_AES256_GCM_HKDF_SHA256_COMMIT), Buffer.from(fields.messageId), encodeEncryptionContext(fields.encryptionContext)];
+  const parts: Buffer[] = [Buffer.from(MAGIC), Buffer.of(FORMAT_VERSION), u16(fields.suiteId), Buffer.from(fields.messageId), encodeEncryptionContext(fields.encryptionContext)];
   parts.push(Buffer.of(fields.encryptedDataKeys.length));
   for (const edk of fields.encryptedDataKeys) {
     const arn = Buffer.from(edk.keyArn, "latin1");
@@ -99,9 +109,16 @@ function readHeader(r: ByteReader): EnvelopeHeader {
   const version = r.u8();
   if (version !== FORMAT_VERSION) throw new EnvelopeError("Unsupported", `unsupported format version ${version}`);
   const suiteId = r.u16();
-  if (suiteId !== SUITE_AES256_GCM_HKDF_SHA256_COMMIT) throw new EnvelopeError("Unsupported", `unsupported algorithm suite 0x${suiteId.toString(16).padStart(4, "0")}`);
+  if (suiteId !== SUITE_AES256_GCM_HKDF_SHA256_COMMIT && suiteId !== SUITE_AES256_GCM_HKDF_SHA256_COMMIT_ECDSA_P384) {
+    throw new EnvelopeError("Unsupported", `unsupported algorithm suite 0x${suiteId.toString(16).padStart(4, "0")}`);
+  }
   const messageId = r.take(MESSAGE_ID_BYTES);
   const encryptionContext = readEncryptionContext(r);
+  // The verification key is there exactly when the suite signs: a signed message's data key
+  // (bound to its key by KMS) cannot be passed off in an unsigned message, nor the other way.
+  if (Object.hasOwn(encryptionContext, PUBLIC_KEY_CONTEXT_KEY) !== (suiteId === SUITE_AES256_GCM_HKDF_SHA256_COMMIT_ECDSA_P384)) {
+    throw new EnvelopeError("MalformedHeader", `the context key ${PUBLIC_KEY_CONTEXT_KEY} belongs to signed messages, and only to them`);
+  }
   const count = r.u8();
   if (count < 1 || count > MAX_ENCRYPTED_DATA_KEYS) throw new EnvelopeError("MalformedHeader", `${count} encrypted data keys, not 1-${MAX_ENCRYPTED_DATA_KEYS}`);
   const encryptedDataKeys: EncryptedDataKey[] = [];

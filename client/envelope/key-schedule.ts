@@ -1,5 +1,5 @@
 import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
-import { COMMITMENT_BYTES, SUITE_AES256_GCM_HKDF_SHA256_COMMIT } from "./header.js";
+import { COMMITMENT_BYTES, SUITE_AES256_GCM_HKDF_SHA256_COMMIT, SUITE_AES256_GCM_HKDF_SHA256_COMMIT_ECDSA_P384 } from "./header.js";
 
 // Everything a message uses is derived from its data key with HKDF-SHA256, salted with the
 // message id: a data key reused across messages (the data key cache) still gives every message
@@ -18,20 +18,23 @@ export interface MessageKeys {
   readonly commitment: Buffer;
 }
 
-const label = (purpose: string): Buffer => {
+// The suite is part of every label, so one data key gives a signed and an unsigned message
+// unrelated keys.
+const label = (purpose: string, suiteId: number): Buffer => {
   const suite = Buffer.alloc(2);
-  suite.writeUInt16BE(SUITE_AES256_GCM_HKDF_SHA256_COMMIT);
+  suite.writeUInt16BE(suiteId);
   return Buffer.concat([Buffer.from(`kms-envelope v1 ${purpose}`, "ascii"), suite]);
 };
-const CHUNK_KEY_INFO = label("chunk key");
-const HEADER_KEY_INFO = label("header key");
-const COMMITMENT_INFO = label("commitment");
+const labels = (suiteId: number) => ({ chunkKey: label("chunk key", suiteId), headerKey: label("header key", suiteId), commitment: label("commitment", suiteId) });
+const LABELS = new Map([SUITE_AES256_GCM_HKDF_SHA256_COMMIT, SUITE_AES256_GCM_HKDF_SHA256_COMMIT_ECDSA_P384].map((suite) => [suite, labels(suite)]));
 
-/** Derives a message's keys. The caller zeroes them (and the data key) when done. */
-export function deriveMessageKeys(dataKey: Uint8Array, messageId: Uint8Array): MessageKeys {
+/** Derives a message's keys for its suite. The caller zeroes them (and the data key) when done. */
+export function deriveMessageKeys(dataKey: Uint8Array, messageId: Uint8Array, suiteId: number): MessageKeys {
   if (dataKey.length !== DATA_KEY_BYTES) throw new RangeError(`a data key is ${DATA_KEY_BYTES} bytes, not ${dataKey.length}`);
-  const derive = (info: Buffer, length: number) => Buffer.from(hkdfSync("sha256", dataKey, messageId, info, length));
-  return { chunkKey: derive(CHUNK_KEY_INFO, 32), headerKey: derive(HEADER_KEY_INFO, 32), commitment: derive(COMMITMENT_INFO, COMMITMENT_BYTES) };
+  const info = LABELS.get(suiteId);
+  if (!info) throw new RangeError(`unknown suite ${suiteId}`);
+  const derive = (label: Buffer, length: number) => Buffer.from(hkdfSync("sha256", dataKey, messageId, label, length));
+  return { chunkKey: derive(info.chunkKey, 32), headerKey: derive(info.headerKey, 32), commitment: derive(info.commitment, COMMITMENT_BYTES) };
 }
 
 /** The header tag: HMAC-SHA256 over every header byte before it, context and commitment included. */
