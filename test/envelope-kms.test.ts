@@ -1,6 +1,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import test from "ava";
+import { sealChunk } from "../client/envelope/chunk.js";
 import { encodeHeaderBody } from "../client/envelope/header.js";
+import { deriveMessageKeys } from "../client/envelope/key-schedule.js";
 import {
   createDataKeyCache,
   decrypt,
@@ -134,11 +136,18 @@ test("signed messages through KMS: a reader with only kms:Decrypt reads them but
   const result = await decrypt(message, { clientFor: () => readerOnly, requireSignature: true });
   t.true(Buffer.from(result.plaintext).equals(plaintext));
   t.true(result.signed);
-  // The reader can neither make a data key of its own nor re-sign under this one.
+  // The reader cannot make a data key of its own...
   t.is((await envelopeErrorOf(encrypt(Buffer.from("forged"), { keys: [{ keyId: usKey.keyId, client: readerOnly }], sign: true }))).code, "KmsFailure");
-  const { header } = parseEnvelopeHeader(message);
+  // ...and with the data key it holds, chunks of its own under the original header and signature are refused.
+  const { header, length } = parseEnvelopeHeader(message);
   const { plaintext: dataKey } = await readerOnly.decrypt({ ciphertextBlob: header.encryptedDataKeys[0]!.ciphertextBlob, encryptionContext: header.encryptionContext });
-  t.is(dataKey.length, 32, "it does hold the data key");
+  const keys = deriveMessageKeys(dataKey, header.messageId, header.suiteId);
+  const body = Buffer.from(message).subarray(length);
+  let end = 0;
+  while (body[end] === 0) end += 5 + 1024 + 16;
+  end += 5 + body.readUInt32BE(end + 1) + 16;
+  const forged = Buffer.concat([Buffer.from(message).subarray(0, length), ...sealChunk(keys.chunkKey, header.messageId, 0, true, Buffer.from("pay mallory")), body.subarray(end)]);
+  t.is((await envelopeErrorOf(decrypt(forged, { clientFor: () => readerOnly, requireSignature: true }))).code, "SignatureInvalid");
   const unsigned = await encrypt(Buffer.from("x"), { keys: [{ keyId: usKey.keyId, client: us }] });
   t.is((await envelopeErrorOf(decrypt(unsigned, { clientFor: () => readerOnly, requireSignature: true }))).code, "SignatureRequired");
 });

@@ -104,6 +104,31 @@ test("a reader who holds the data key cannot write a signed message, nor pass th
   t.is(await codeOf(decrypt(forgedBody(SUITE_AES256_GCM_HKDF_SHA256_COMMIT, withoutKey), reader)), "DataKeyUnavailable");
 });
 
+test("a chunk forged with the data key before the final one: decrypt refuses the message; the stream ends in SignatureInvalid after that chunk", async (t) => {
+  const plaintext = randomBytes(2 * CHUNK + 10);
+  const message = Buffer.from(await encrypt(plaintext, signed));
+  const h = parseEnvelopeHeader(message).header;
+  const dataKey = Buffer.from((await kms.decrypt({ ciphertextBlob: h.encryptedDataKeys[0]!.ciphertextBlob, encryptionContext: h.encryptionContext })).plaintext);
+  const keys = deriveMessageKeys(dataKey, h.messageId, h.suiteId);
+  const headerLength = parseEnvelopeHeader(message).length;
+  const firstFrameEnd = headerLength + 5 + CHUNK + 16;
+  const forgedChunk = Buffer.concat(sealChunk(keys.chunkKey, h.messageId, 0, false, Buffer.alloc(CHUNK, 0x41)));
+  const forged = Buffer.concat([message.subarray(0, headerLength), forgedChunk, message.subarray(firstFrameEnd)]);
+  t.is(await codeOf(decrypt(forged, { ...reader, requireSignature: true })), "SignatureInvalid", "decrypt releases nothing");
+  const streamed = await collect(decryptStream([forged], { ...reader, requireSignature: true }));
+  t.is(streamed.code, "SignatureInvalid", "the stream fails at its end, as documented");
+});
+
+test("requireSignature and sign must be booleans; the verification key counts towards the context's size, checked before KMS", async (t) => {
+  t.is(await codeOf(decrypt(await encrypt(Buffer.from("x"), { ...signed, sign: false }), { ...reader, requireSignature: "true" as unknown as boolean })), "InvalidArgument");
+  const own = fakeKms({ [US]: randomBytes(32) });
+  // Just under the limit alone (8192 bytes encoded), over it with the key added.
+  const big = { pad: "x".repeat(8192 - 2 - 4 - 3 - 40) };
+  await encrypt(Buffer.from("x"), { keys: [{ keyId: US, client: own }], encryptionContext: big });
+  t.is(await codeOf(encrypt(Buffer.from("x"), { keys: [{ keyId: US, client: own }], encryptionContext: big, sign: true })), "InvalidArgument");
+  t.is(own.calls.GenerateDataKey, 1, "only the unsigned message asked KMS");
+});
+
 test("requireSignature refuses an unsigned message before any KMS call", async (t) => {
   const own = fakeKms({ [US]: randomBytes(32) }); // its own call counts: tests run at once
   const unsigned = await encrypt(Buffer.from("x"), { ...signed, keys: [{ keyId: US, client: own }], sign: false });

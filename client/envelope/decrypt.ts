@@ -14,7 +14,10 @@ export interface MessageInfo {
   /** The ARN of the KMS key whose encrypted data key was used. */
   readonly keyArn: string;
   readonly chunkSize: number;
-  /** Whether the message is signed (suite 0x0002); its signature is checked before the end. */
+  /**
+   * Whether the message says it is signed (suite 0x0002). The signature itself is checked at the
+   * end: only an iteration that ends without an error has verified it.
+   */
   readonly signed: boolean;
 }
 
@@ -43,11 +46,14 @@ export interface DecryptOptions {
  * Decrypts an envelope message as a stream. Every chunk is verified before its plaintext is
  * released, but verified chunks are released before the end of the message is seen: the output
  * is complete only when the iteration ends without an error. A consumer that must not act on
- * part of a message should use decrypt(), or hold what it gets until the end. (For a signed
- * message the final chunk is released only after the signature verified.)
+ * part of a message should use decrypt(), or hold what it gets until the end. For a signed
+ * message this matters twice: a chunk's tag shows it was made with the data key, which any
+ * reader holds, and only the signature at the end shows who wrote it (the final chunk is held
+ * until the signature verified; the chunks before it are not).
  */
 export function decryptStream(source: ByteSource, options: DecryptOptions): AsyncIterable<Uint8Array> {
   if (typeof options?.clientFor !== "function") throw new EnvelopeError("InvalidArgument", "clientFor must be a function");
+  if (options.requireSignature !== undefined && typeof options.requireSignature !== "boolean") throw new EnvelopeError("InvalidArgument", "requireSignature must be a boolean");
   const required = { ...(options.encryptionContext ?? {}) };
   for (const value of Object.values(required)) if (typeof value !== "string") throw new EnvelopeError("InvalidArgument", "encryption context values must be strings");
   return decryptChunks(new ByteSourceReader(source), options, required);

@@ -17,7 +17,7 @@ import {
 } from "./header.js";
 import { deriveMessageKeys, headerTag, zero } from "./key-schedule.js";
 import { generateDataKey, type DataKeyMaterials, type WrappingKey } from "./kms.js";
-import { newMessageSigner } from "./signing.js";
+import { newMessageSigner, PUBLIC_KEY_PLACEHOLDER } from "./signing.js";
 
 export interface EncryptOptions {
   /**
@@ -41,9 +41,10 @@ export interface EncryptOptions {
   /**
    * Sign the message (suite 0x0002): an ECDSA P-384 key pair made for it signs every byte, and its
    * public key goes in the encryption context, bound to the data key by KMS. Readers then know
-   * the message was written by a holder of kms:GenerateDataKey or kms:Encrypt on a key, not by
-   * anyone who can merely decrypt. A signed message never uses the data key cache (its data key
-   * is bound to its own public key).
+   * the message was written by someone who can have KMS bind a data key to a context of their
+   * choosing under one of the message's keys (kms:GenerateDataKey*, kms:Encrypt or kms:ReEncrypt*),
+   * not by anyone who can merely decrypt. A signed message never uses the data key cache (its
+   * data key is bound to its own public key).
    */
   readonly sign?: boolean;
 }
@@ -100,6 +101,8 @@ function checkOptions(options: EncryptOptions): Plan {
   const encodedContext = encodeEncryptionContext(encryptionContext);
   if (Object.hasOwn(encryptionContext, PUBLIC_KEY_CONTEXT_KEY)) throw new EnvelopeError("InvalidArgument", `the context key ${PUBLIC_KEY_CONTEXT_KEY} is reserved for signed messages`);
   if (options.sign !== undefined && typeof options.sign !== "boolean") throw new EnvelopeError("InvalidArgument", "sign must be a boolean");
+  // The verification key counts towards the context's size limit: checked now, before any KMS call.
+  if (options.sign === true) encodeEncryptionContext({ ...encryptionContext, [PUBLIC_KEY_CONTEXT_KEY]: PUBLIC_KEY_PLACEHOLDER });
   return { sign: options.sign === true, keys: [...keys], encryptionContext, encodedContext, chunkSize, cache: options.dataKeyCache, plaintextLength };
 }
 

@@ -15,7 +15,7 @@ export const SUITE_AES256_GCM_HKDF_SHA256_COMMIT_ECDSA_P384 = 0x0002;
 /**
  * The encryption context key that carries a signed message's public verification key (base64 of
  * the compressed P-384 point). Being in the context, it is bound to the data key by KMS: a reader
- * cannot put in a key of its own. Reserved: a caller's context may not use it.
+ * who can only decrypt cannot put in a key of its own. Reserved: a caller's context may not use it.
  */
 export const PUBLIC_KEY_CONTEXT_KEY = "kmse-public-key";
 

@@ -6,8 +6,10 @@ import { EnvelopeError } from "./errors.js";
 // the message before it, by a key pair made for that message alone. The private key signs once
 // and is dropped; the public key travels in the encryption context, where KMS binds it to the
 // data key. So whoever can only decrypt (kms:Decrypt) cannot write a message readers accept: it
-// would need the private key, or a data key bound to a public key of its own, which only
-// kms:GenerateDataKey or kms:Encrypt gives.
+// would need the private key, or a data key bound to a public key of its own, which takes
+// kms:GenerateDataKey*, kms:Encrypt or kms:ReEncrypt* on a key the reader trusts. ECDSA
+// signatures are malleable ((r, s) and (r, n - s) both verify): a message is identified by its
+// message id, never by its bytes.
 //
 // On the wire, after the final chunk:  u16 length L | L bytes DER-encoded ECDSA signature
 
@@ -15,6 +17,8 @@ const CURVE = "secp384r1";
 const HASH = "sha384";
 /** A compressed P-384 point: 0x02 or 0x03, then x. */
 const COMPRESSED_POINT_BYTES = 49;
+/** As long as a real verification key (base64 of 49 bytes), for checking a context's size ahead. */
+export const PUBLIC_KEY_PLACEHOLDER = "A".repeat(68);
 /** The longest DER ECDSA P-384 signature (two 49-byte integers and their framing). */
 export const MAX_SIGNATURE_BYTES = 104;
 /** The SPKI DER prefix of an uncompressed P-384 public key (the 97-byte point follows). */
