@@ -32,6 +32,9 @@ const combinations: ReadonlyArray<readonly [KeySpec, KeyUsage]> = [
   [KeySpec.ML_DSA_44, KeyUsage.SIGN_VERIFY],
   [KeySpec.ML_DSA_65, KeyUsage.SIGN_VERIFY],
   [KeySpec.ML_DSA_87, KeyUsage.SIGN_VERIFY],
+  [KeySpec.ML_KEM_512, KeyUsage.ENCAPSULATE_DECAPSULATE],
+  [KeySpec.ML_KEM_768, KeyUsage.ENCAPSULATE_DECAPSULATE],
+  [KeySpec.ML_KEM_1024, KeyUsage.ENCAPSULATE_DECAPSULATE],
   [KeySpec.HMAC_224, KeyUsage.GENERATE_VERIFY_MAC],
   [KeySpec.HMAC_256, KeyUsage.GENERATE_VERIFY_MAC],
   [KeySpec.HMAC_384, KeyUsage.GENERATE_VERIFY_MAC],
@@ -68,10 +71,11 @@ interface AlgorithmLists {
   encryptionAlgorithms: readonly number[];
   signingAlgorithms: readonly number[];
   keyAgreementAlgorithms: readonly number[];
+  encapsulationAlgorithms: readonly number[];
   macAlgorithms?: readonly number[];
 }
 
-/** Asserts the key spec, usage and the four (three for GetPublicKey) algorithm lists keyAlgorithms gives. */
+/** Asserts the key spec, usage and the five (four for GetPublicKey) algorithm lists keyAlgorithms gives. */
 function assertAlgorithms(t: ExecutionContext, got: AlgorithmLists & { keySpec: KeySpec; keyUsage: KeyUsage }, spec: KeySpec, usage: KeyUsage, what: string): void {
   const expected = keyAlgorithms(spec, usage);
   t.is(got.keySpec, spec, `${what}: key_spec`);
@@ -79,6 +83,7 @@ function assertAlgorithms(t: ExecutionContext, got: AlgorithmLists & { keySpec: 
   t.deepEqual([...got.encryptionAlgorithms], [...expected.encryptionAlgorithms], `${what}: encryption_algorithms`);
   t.deepEqual([...got.signingAlgorithms], [...expected.signingAlgorithms], `${what}: signing_algorithms`);
   t.deepEqual([...got.keyAgreementAlgorithms], [...expected.keyAgreementAlgorithms], `${what}: key_agreement_algorithms`);
+  t.deepEqual([...got.encapsulationAlgorithms], [...expected.encapsulationAlgorithms], `${what}: encapsulation_algorithms`);
   if (got.macAlgorithms) t.deepEqual([...got.macAlgorithms], [...expected.macAlgorithms], `${what}: mac_algorithms`);
 }
 
@@ -93,11 +98,14 @@ const rsaBits: ReadonlyMap<KeySpec, number> = new Map([
   [KeySpec.RSA_3072, 3072],
   [KeySpec.RSA_4096, 4096],
 ]);
-/** ML-DSA: the last arc of the OID 2.16.840.1.101.3.4.3.x and the raw public key size (FIPS 204). */
-const mlDsa: ReadonlyMap<KeySpec, { arc: number; publicKeyBytes: number }> = new Map([
-  [KeySpec.ML_DSA_44, { arc: 17, publicKeyBytes: ml_dsa44.lengths.publicKey ?? 1312 }],
-  [KeySpec.ML_DSA_65, { arc: 18, publicKeyBytes: ml_dsa65.lengths.publicKey ?? 1952 }],
-  [KeySpec.ML_DSA_87, { arc: 19, publicKeyBytes: ml_dsa87.lengths.publicKey ?? 2592 }],
+/** ML-DSA and ML-KEM: the last arcs of the OID 2.16.840.1.101.3.4.{3,4}.x and the raw public key size (FIPS 204, 203). */
+const mlDsa: ReadonlyMap<KeySpec, { family: number; arc: number; publicKeyBytes: number }> = new Map([
+  [KeySpec.ML_DSA_44, { family: 3, arc: 17, publicKeyBytes: ml_dsa44.lengths.publicKey ?? 1312 }],
+  [KeySpec.ML_DSA_65, { family: 3, arc: 18, publicKeyBytes: ml_dsa65.lengths.publicKey ?? 1952 }],
+  [KeySpec.ML_DSA_87, { family: 3, arc: 19, publicKeyBytes: ml_dsa87.lengths.publicKey ?? 2592 }],
+  [KeySpec.ML_KEM_512, { family: 4, arc: 1, publicKeyBytes: 800 }],
+  [KeySpec.ML_KEM_768, { family: 4, arc: 2, publicKeyBytes: 1184 }],
+  [KeySpec.ML_KEM_1024, { family: 4, arc: 3, publicKeyBytes: 1568 }],
 ]);
 
 /** Asserts that the DER SubjectPublicKeyInfo is a public key of the spec, parsed by node (or by hand for ML-DSA, which Node 20 lacks). */
@@ -105,17 +113,17 @@ function assertSpki(t: ExecutionContext, spki: Uint8Array, spec: KeySpec, what: 
   const der = Buffer.from(spki);
   const ml = mlDsa.get(spec);
   if (ml) {
-    t.is(ml.publicKeyBytes > 1000, true, "precondition: ML-DSA key sizes known");
-    // SEQUENCE { SEQUENCE { OID id-ml-dsa-NN } BIT STRING { 00 || raw key } }, lengths in two bytes.
+    t.is(ml.publicKeyBytes >= 800, true, "precondition: key sizes known");
+    // SEQUENCE { SEQUENCE { OID id-ml-dsa-NN / id-alg-ml-kem-NNN } BIT STRING { 00 || raw key } }, lengths in two bytes.
     const bitString = 4 + ml.publicKeyBytes + 1;
     const body = 13 + bitString;
     const expectedPrefix = Buffer.from([
       0x30, 0x82, body >> 8, body & 0xff,
-      0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x03, ml.arc,
+      0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, ml.family, ml.arc,
       0x03, 0x82, (ml.publicKeyBytes + 1) >> 8, (ml.publicKeyBytes + 1) & 0xff, 0x00,
     ]);
     t.is(der.length, expectedPrefix.length + ml.publicKeyBytes, `${what}: SPKI length`);
-    t.deepEqual(der.subarray(0, expectedPrefix.length), expectedPrefix, `${what}: SPKI header with the ML-DSA OID`);
+    t.deepEqual(der.subarray(0, expectedPrefix.length), expectedPrefix, `${what}: SPKI header with the algorithm's OID`);
     return;
   }
   const key = createPublicKey({ key: der, format: "der", type: "spki" });
@@ -255,6 +263,9 @@ const refused: ReadonlyArray<readonly [KeySpec, KeyUsage]> = [
   [KeySpec.ECC_SECG_P256K1, KeyUsage.KEY_AGREEMENT],
   [KeySpec.ML_DSA_65, KeyUsage.ENCRYPT_DECRYPT],
   [KeySpec.ML_DSA_44, KeyUsage.KEY_AGREEMENT],
+  [KeySpec.ML_KEM_768, KeyUsage.UNSPECIFIED],
+  [KeySpec.ML_KEM_512, KeyUsage.ENCRYPT_DECRYPT],
+  [KeySpec.RSA_2048, KeyUsage.ENCAPSULATE_DECAPSULATE],
   [KeySpec.SYMMETRIC_DEFAULT, KeyUsage.SIGN_VERIFY],
   [KeySpec.SYMMETRIC_DEFAULT, KeyUsage.GENERATE_VERIFY_MAC],
 ];

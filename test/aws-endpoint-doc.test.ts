@@ -73,7 +73,7 @@ test("every operation @aws-sdk/client-kms has a Command for is in the table, and
   t.true(sdkOperations.length >= 56, `the SDK has ${sdkOperations.length} commands`);
   for (const name of sdkOperations) t.true(rows.has(name), `${name} (${name}Command of @aws-sdk/client-kms) is not in docs/aws-endpoint.md`);
   t.deepEqual([...rows.keys()].sort(), [...sdkOperations].sort());
-  // The 53 operations of the AWS KMS API reference, GetKeyLastUsage, and ML-KEM's Encapsulate / Decapsulate.
+  // The 53 operations of the AWS KMS API reference, GetKeyLastUsage, and ML-KEM's Encapsulate / Decapsulate (served).
   for (const name of ["GetKeyLastUsage", "Encapsulate", "Decapsulate", "ConnectCustomKeyStore", "UpdatePrimaryRegion"]) t.true(rows.has(name), name);
 });
 

@@ -208,7 +208,7 @@ test.serial("an unknown X-Amz-Target is 400 UnknownOperationException; a custom-
   for (const target of ["TrentService.NoSuchOperation", "TrentService.constructor", "TrentService.__proto__", "TrentService.toString", "KeyManagementService.ListKeys", "TrentService.", "ListKeys", "TrentService.listKeys", ""]) {
     refused(t, await call(target, {}), 400, "UnknownOperationException", undefined, JSON.stringify(target));
   }
-  for (const target of ["TrentService.CreateCustomKeyStore", "TrentService.DescribeCustomKeyStores", "TrentService.Encapsulate"]) {
+  for (const target of ["TrentService.CreateCustomKeyStore", "TrentService.DescribeCustomKeyStores", "TrentService.UpdateCustomKeyStore"]) {
     refused(t, await call(target, {}), 400, "UnsupportedOperationException", undefined, target);
   }
   await stillServing(t, "unknown operations");

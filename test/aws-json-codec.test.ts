@@ -160,14 +160,12 @@ test("every member the SDK's serializer can send maps to a request field, and ev
   // deprecated CustomerMasterKeySpec, which encodeMessage mirrors from KeySpec.
   t.deepEqual([...report.unsentOutputMembers].sort(), [
     "GetPublicKeyResponse.CustomerMasterKeySpec",
-    "GetPublicKeyResponse.EncapsulationAlgorithms",
     "GrantConstraints.SourceArn",
     "GrantListEntry.GranteeServicePrincipal",
     "GrantListEntry.RetiringServicePrincipal",
     "KeyMetadata.CloudHsmClusterId",
     "KeyMetadata.CustomKeyStoreId",
     "KeyMetadata.CustomerMasterKeySpec",
-    "KeyMetadata.EncapsulationAlgorithms",
     "KeyMetadata.XksKeyConfiguration",
   ]);
 });

@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, createPrivateKey, diffieHellman, generateKeyPairSync, constants as cryptoConstants, publicEncrypt, randomBytes, verify as nodeVerify } from "node:crypto";
 import * as sdk from "@aws-sdk/client-kms";
+import { ml_kem768 } from "@noble/post-quantum/ml-kem.js";
 import test, { type ExecutionContext } from "ava";
 import { KeyManagementService } from "../gen/kms/v1/key_management_service_pb.js";
 import { identityClient, startTestServer, type TestServer } from "./support/server.js";
@@ -490,6 +491,25 @@ test.serial("RSA_2048 ENCRYPT_DECRYPT: node encrypts with GetPublicKey's key, De
   t.deepEqual((await kms.send(new sdk.DecryptCommand({ KeyId: key.KeyId, CiphertextBlob: remote.CiphertextBlob, EncryptionAlgorithm: "RSAES_OAEP_SHA_1" }))).Plaintext, text("online"));
   const wrongUsage = await t.throwsAsync(kms.send(new sdk.SignCommand({ KeyId: key.KeyId, Message: text("x"), SigningAlgorithm: "RSASSA_PSS_SHA_256" })));
   t.true(wrongUsage instanceof sdk.InvalidKeyUsageException, wrongUsage?.name);
+});
+
+test.serial("ML_KEM_768: Encapsulate, and Decapsulate of what a client encapsulated with GetPublicKey's key", async (t) => {
+  const kms = awsKms();
+  const key = await createKey(kms, { KeySpec: "ML_KEM_768", KeyUsage: "ENCAPSULATE_DECAPSULATE" });
+  t.deepEqual(key.EncapsulationAlgorithms, ["ML_KEM"]);
+  t.is(key.KeyUsage, "ENCAPSULATE_DECAPSULATE");
+  const published = await kms.send(new sdk.GetPublicKeyCommand({ KeyId: key.KeyId }));
+  t.deepEqual(published.EncapsulationAlgorithms, ["ML_KEM"]);
+  const local = ml_kem768.encapsulate(published.PublicKey!.subarray(published.PublicKey!.length - 1184));
+  const recovered = await kms.send(new sdk.DecapsulateCommand({ KeyId: key.KeyId, SharedSecretCiphertextBlob: local.cipherText, EncapsulationAlgorithm: "ML_KEM" }));
+  t.deepEqual(Buffer.from(recovered.SharedSecret!), Buffer.from(local.sharedSecret));
+  t.is(recovered.EncapsulationAlgorithm, "ML_KEM");
+  const made = await kms.send(new sdk.EncapsulateCommand({ KeyId: key.KeyId, EncapsulationAlgorithm: "ML_KEM" }));
+  t.is(made.KeyId, key.Arn);
+  isBlob(t, made.SharedSecret, 32, "SharedSecret");
+  isBlob(t, made.SharedSecretCiphertextBlob, 1088, "SharedSecretCiphertextBlob");
+  const again = await kms.send(new sdk.DecapsulateCommand({ KeyId: key.Arn, SharedSecretCiphertextBlob: made.SharedSecretCiphertextBlob, EncapsulationAlgorithm: "ML_KEM" }));
+  t.deepEqual(again.SharedSecret, made.SharedSecret);
 });
 
 test.serial("ECC_NIST_P256 KEY_AGREEMENT: DeriveSharedSecret equals node's ECDH", async (t) => {

@@ -1,6 +1,7 @@
 import test from "ava";
 import {
   DataKeyPairSpec,
+  EncapsulationAlgorithmSpec,
   EncryptionAlgorithmSpec as E,
   KeyAgreementAlgorithmSpec,
   KeySpec,
@@ -33,6 +34,7 @@ import {
 const RSA = [KeySpec.RSA_2048, KeySpec.RSA_3072, KeySpec.RSA_4096];
 const NIST = [KeySpec.ECC_NIST_P256, KeySpec.ECC_NIST_P384, KeySpec.ECC_NIST_P521];
 const ML_DSA = [KeySpec.ML_DSA_44, KeySpec.ML_DSA_65, KeySpec.ML_DSA_87];
+const ML_KEM = [KeySpec.ML_KEM_512, KeySpec.ML_KEM_768, KeySpec.ML_KEM_1024];
 const HMAC = [KeySpec.HMAC_224, KeySpec.HMAC_256, KeySpec.HMAC_384, KeySpec.HMAC_512];
 
 // The AWS key spec table (kms-reference.md "Key specs", AWS asymmetric-key-specs / hmac docs).
@@ -43,6 +45,7 @@ const expectedUsages: [KeySpec, KeyUsage[]][] = [
   [KeySpec.ECC_SECG_P256K1, [KeyUsage.SIGN_VERIFY]],
   [KeySpec.ECC_NIST_EDWARDS25519, [KeyUsage.SIGN_VERIFY]],
   ...ML_DSA.map((s): [KeySpec, KeyUsage[]] => [s, [KeyUsage.SIGN_VERIFY]]),
+  ...ML_KEM.map((s): [KeySpec, KeyUsage[]] => [s, [KeyUsage.ENCAPSULATE_DECAPSULATE]]),
   ...HMAC.map((s): [KeySpec, KeyUsage[]] => [s, [KeyUsage.GENERATE_VERIFY_MAC]]),
 ];
 
@@ -63,7 +66,7 @@ test("SM2 is unsupported (China Regions only) and UNSPECIFIED is no spec", (t) =
 test("an unspecified usage is ENCRYPT_DECRYPT, so HMAC and signing-only specs must name theirs", (t) => {
   t.is(resolveKeyUsage(KeySpec.SYMMETRIC_DEFAULT, KeyUsage.UNSPECIFIED), KeyUsage.ENCRYPT_DECRYPT);
   t.is(resolveKeyUsage(KeySpec.RSA_2048, KeyUsage.UNSPECIFIED), KeyUsage.ENCRYPT_DECRYPT);
-  for (const spec of [...HMAC, ...NIST, ...ML_DSA, KeySpec.ECC_SECG_P256K1, KeySpec.ECC_NIST_EDWARDS25519]) {
+  for (const spec of [...HMAC, ...NIST, ...ML_DSA, ...ML_KEM, KeySpec.ECC_SECG_P256K1, KeySpec.ECC_NIST_EDWARDS25519]) {
     t.is(resolveKeyUsage(spec, KeyUsage.UNSPECIFIED), undefined, KeySpec[spec]);
   }
   t.is(resolveKeyUsage(KeySpec.HMAC_256, KeyUsage.GENERATE_VERIFY_MAC), KeyUsage.GENERATE_VERIFY_MAC);
@@ -79,6 +82,7 @@ test("DescribeKey algorithm lists per spec and usage", (t) => {
     signingAlgorithms: [],
     macAlgorithms: [],
     keyAgreementAlgorithms: [],
+    encapsulationAlgorithms: [],
   });
   t.deepEqual(keyAlgorithms(KeySpec.RSA_2048, KeyUsage.SIGN_VERIFY).signingAlgorithms, [
     S.RSASSA_PKCS1_V1_5_SHA_256, S.RSASSA_PKCS1_V1_5_SHA_384, S.RSASSA_PKCS1_V1_5_SHA_512,
@@ -94,9 +98,11 @@ test("DescribeKey algorithm lists per spec and usage", (t) => {
     signingAlgorithms: [],
     macAlgorithms: [],
     keyAgreementAlgorithms: [KeyAgreementAlgorithmSpec.ECDH],
+    encapsulationAlgorithms: [],
   });
   t.deepEqual(keyAlgorithms(KeySpec.ECC_NIST_EDWARDS25519, KeyUsage.SIGN_VERIFY).signingAlgorithms, [S.ED25519_SHA_512, S.ED25519_PH_SHA_512]);
   for (const spec of ML_DSA) t.deepEqual(keyAlgorithms(spec, KeyUsage.SIGN_VERIFY).signingAlgorithms, [S.ML_DSA_SHAKE_256]);
+  for (const spec of ML_KEM) t.deepEqual(keyAlgorithms(spec, KeyUsage.ENCAPSULATE_DECAPSULATE).encapsulationAlgorithms, [EncapsulationAlgorithmSpec.ML_KEM]);
   t.deepEqual(keyAlgorithms(KeySpec.HMAC_384, KeyUsage.GENERATE_VERIFY_MAC).macAlgorithms, [MacAlgorithmSpec.HMAC_SHA_384]);
   t.deepEqual(keyAlgorithms(KeySpec.SYMMETRIC_DEFAULT, KeyUsage.ENCRYPT_DECRYPT).encryptionAlgorithms, [E.SYMMETRIC_DEFAULT]);
   // A usage the spec does not have lists nothing.

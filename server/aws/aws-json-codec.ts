@@ -76,22 +76,23 @@ const omitWhenEmptyLists: ReadonlySet<string> = new Set([
   "kms.v1.KeyMetadata.signing_algorithms",
   "kms.v1.KeyMetadata.key_agreement_algorithms",
   "kms.v1.KeyMetadata.mac_algorithms",
+  "kms.v1.KeyMetadata.encapsulation_algorithms",
   "kms.v1.GetPublicKeyResponse.encryption_algorithms",
   "kms.v1.GetPublicKeyResponse.signing_algorithms",
   "kms.v1.GetPublicKeyResponse.key_agreement_algorithms",
+  "kms.v1.GetPublicKeyResponse.encapsulation_algorithms",
 ]);
 
 /** String members AWS sends even when empty: a key's Description is "" when it has none. */
 const keepWhenEmptyStrings: ReadonlySet<string> = new Set(["kms.v1.KeyMetadata.description"]);
 
 /**
- * AWS KMS operations the contract leaves out (custom key stores, and ML-KEM's Encapsulate /
- * Decapsulate): X-Amz-Target naming one is UnsupportedOperationException, not
- * UnknownOperationException, so AWS clients see a modelled error.
+ * AWS KMS operations the contract leaves out (custom key stores): X-Amz-Target naming one is
+ * UnsupportedOperationException, not UnknownOperationException, so AWS clients see a modelled error.
  */
 export const unsupportedAwsOperations: ReadonlySet<string> = new Set([
   "ConnectCustomKeyStore", "CreateCustomKeyStore", "DeleteCustomKeyStore", "DescribeCustomKeyStores",
-  "DisconnectCustomKeyStore", "UpdateCustomKeyStore", "Encapsulate", "Decapsulate",
+  "DisconnectCustomKeyStore", "UpdateCustomKeyStore",
 ]);
 
 // ---------------------------------------------------------------------------------------------

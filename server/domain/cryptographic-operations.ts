@@ -2,7 +2,7 @@
 export const SYMMETRIC_OPERATIONS: ReadonlySet<string> = new Set(["Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateMac", "GenerateRandom", "ReEncrypt", "VerifyMac"]);
 
 /** The operations of the asymmetric request quotas. */
-export const ASYMMETRIC_OPERATIONS: ReadonlySet<string> = new Set(["Sign", "Verify", "GetPublicKey", "DeriveSharedSecret", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext"]);
+export const ASYMMETRIC_OPERATIONS: ReadonlySet<string> = new Set(["Sign", "Verify", "GetPublicKey", "DeriveSharedSecret", "Encapsulate", "Decapsulate", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext"]);
 
 /**
  * The cryptographic operations that use a key, as GetKeyLastUsage tracks them: both quota

@@ -1,5 +1,6 @@
 import {
   DataKeyPairSpec,
+  EncapsulationAlgorithmSpec,
   EncryptionAlgorithmSpec,
   KeyAgreementAlgorithmSpec,
   KeySpec,
@@ -15,6 +16,7 @@ export interface KeyAlgorithms {
   readonly signingAlgorithms: readonly SigningAlgorithmSpec[];
   readonly macAlgorithms: readonly MacAlgorithmSpec[];
   readonly keyAgreementAlgorithms: readonly KeyAgreementAlgorithmSpec[];
+  readonly encapsulationAlgorithms: readonly EncapsulationAlgorithmSpec[];
 }
 
 /** The usages a spec allows, each with its algorithms, in the order AWS lists them. */
@@ -45,6 +47,7 @@ function nistCurve(ecdsa: SigningAlgorithmSpec): UsageTable {
 
 const signOnly = (...algorithms: SigningAlgorithmSpec[]): UsageTable => new Map([[KeyUsage.SIGN_VERIFY, { signingAlgorithms: algorithms }]]);
 const macOnly = (algorithm: MacAlgorithmSpec): UsageTable => new Map([[KeyUsage.GENERATE_VERIFY_MAC, { macAlgorithms: [algorithm] }]]);
+const mlKem: UsageTable = new Map([[KeyUsage.ENCAPSULATE_DECAPSULATE, { encapsulationAlgorithms: [EncapsulationAlgorithmSpec.ML_KEM] }]]);
 
 /** Every key spec this server creates keys of. */
 const catalog: ReadonlyMap<KeySpec, UsageTable> = new Map<KeySpec, UsageTable>([
@@ -61,6 +64,9 @@ const catalog: ReadonlyMap<KeySpec, UsageTable> = new Map<KeySpec, UsageTable>([
   [KeySpec.ML_DSA_44, signOnly(S.ML_DSA_SHAKE_256)],
   [KeySpec.ML_DSA_65, signOnly(S.ML_DSA_SHAKE_256)],
   [KeySpec.ML_DSA_87, signOnly(S.ML_DSA_SHAKE_256)],
+  [KeySpec.ML_KEM_512, mlKem],
+  [KeySpec.ML_KEM_768, mlKem],
+  [KeySpec.ML_KEM_1024, mlKem],
   [KeySpec.HMAC_224, macOnly(MacAlgorithmSpec.HMAC_SHA_224)],
   [KeySpec.HMAC_256, macOnly(MacAlgorithmSpec.HMAC_SHA_256)],
   [KeySpec.HMAC_384, macOnly(MacAlgorithmSpec.HMAC_SHA_384)],
@@ -93,7 +99,7 @@ export function resolveKeyUsage(spec: KeySpec, requested: KeyUsage): KeyUsage | 
   return catalog.get(spec)?.has(usage) ? usage : undefined;
 }
 
-const noAlgorithms: KeyAlgorithms = { encryptionAlgorithms: [], signingAlgorithms: [], macAlgorithms: [], keyAgreementAlgorithms: [] };
+const noAlgorithms: KeyAlgorithms = { encryptionAlgorithms: [], signingAlgorithms: [], macAlgorithms: [], keyAgreementAlgorithms: [], encapsulationAlgorithms: [] };
 
 /** What DescribeKey lists for a key; all empty when the spec and usage do not go together. */
 export function keyAlgorithms(spec: KeySpec, usage: KeyUsage): KeyAlgorithms {
@@ -115,6 +121,10 @@ export function macAlgorithmFits(spec: KeySpec, algorithm: MacAlgorithmSpec): bo
 
 export function keyAgreementAlgorithmFits(spec: KeySpec, algorithm: KeyAgreementAlgorithmSpec): boolean {
   return keyAlgorithms(spec, KeyUsage.KEY_AGREEMENT).keyAgreementAlgorithms.includes(algorithm);
+}
+
+export function encapsulationAlgorithmFits(spec: KeySpec, algorithm: EncapsulationAlgorithmSpec): boolean {
+  return keyAlgorithms(spec, KeyUsage.ENCAPSULATE_DECAPSULATE).encapsulationAlgorithms.includes(algorithm);
 }
 
 /** RSA modulus size in bytes. */

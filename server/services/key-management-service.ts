@@ -24,6 +24,8 @@ import { listResourceTags } from "./tags/list-resource-tags.js";
 import { tagResource } from "./tags/tag-resource.js";
 import { untagResource } from "./tags/untag-resource.js";
 import { deriveSharedSecret } from "./handlers/derive-shared-secret.js";
+import { decapsulate } from "./handlers/decapsulate.js";
+import { encapsulate } from "./handlers/encapsulate.js";
 import { generateDataKeyPair } from "./handlers/generate-data-key-pair.js";
 import { generateDataKeyPairWithoutPlaintext } from "./handlers/generate-data-key-pair-without-plaintext.js";
 import { generateMac } from "./handlers/generate-mac.js";
@@ -72,6 +74,8 @@ export const keyManagementService: Partial<KmsHandlers> = {
   generateMac,
   verifyMac,
   deriveSharedSecret,
+  encapsulate,
+  decapsulate,
   createAlias,
   updateAlias,
   deleteAlias,

@@ -23,6 +23,7 @@ export function algorithmsOf(key: KeyRecord) {
     signingAlgorithms: [...lists.signingAlgorithms],
     macAlgorithms: [...lists.macAlgorithms],
     keyAgreementAlgorithms: [...lists.keyAgreementAlgorithms],
+    encapsulationAlgorithms: [...lists.encapsulationAlgorithms],
   };
 }
 

@@ -7,7 +7,7 @@ import { enumValue } from "./proto-enum.js";
 import { resolveKey, type ResolvedKey } from "./resolve-key.js";
 
 /** The AWS names of key usages, as KeyRecord stores them. */
-export type KeyUsageName = "ENCRYPT_DECRYPT" | "SIGN_VERIFY" | "GENERATE_VERIFY_MAC" | "KEY_AGREEMENT";
+export type KeyUsageName = "ENCRYPT_DECRYPT" | "SIGN_VERIFY" | "GENERATE_VERIFY_MAC" | "KEY_AGREEMENT" | "ENCAPSULATE_DECAPSULATE";
 
 /**
  * The key a cryptographic operation uses: found, Enabled, and made for the operation's usage;

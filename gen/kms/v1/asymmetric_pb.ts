@@ -5,7 +5,7 @@
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_kms_v1_options } from "./options_pb.js";
-import type { DataKeyPairSpec, EncryptionAlgorithmSpec, KeyAgreementAlgorithmSpec, KeySpec, KeyUsage, MacAlgorithmSpec, MessageType, OriginType, RecipientInfo, SigningAlgorithmSpec } from "./types_pb.js";
+import type { DataKeyPairSpec, EncapsulationAlgorithmSpec, EncryptionAlgorithmSpec, KeyAgreementAlgorithmSpec, KeySpec, KeyUsage, MacAlgorithmSpec, MessageType, OriginType, RecipientInfo, SigningAlgorithmSpec } from "./types_pb.js";
 import { file_kms_v1_types } from "./types_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kms/v1/asymmetric.proto.
  */
 export const file_kms_v1_asymmetric: GenFile = /*@__PURE__*/
-  fileDesc("ChdrbXMvdjEvYXN5bW1ldHJpYy5wcm90bxIGa21zLnYxIsUBCgtTaWduUmVxdWVzdBIOCgZrZXlfaWQYASABKAkSFQoHbWVzc2FnZRgCIAEoDEIE0PMYARIpCgxtZXNzYWdlX3R5cGUYAyABKA4yEy5rbXMudjEuTWVzc2FnZVR5cGUSGgoMZ3JhbnRfdG9rZW5zGAQgAygJQgTQ8xgBEjcKEXNpZ25pbmdfYWxnb3JpdGhtGAUgASgOMhwua21zLnYxLlNpZ25pbmdBbGdvcml0aG1TcGVjEg8KB2RyeV9ydW4YBiABKAgiagoMU2lnblJlc3BvbnNlEg4KBmtleV9pZBgBIAEoCRIRCglzaWduYXR1cmUYAiABKAwSNwoRc2lnbmluZ19hbGdvcml0aG0YAyABKA4yHC5rbXMudjEuU2lnbmluZ0FsZ29yaXRobVNwZWMi2gEKDVZlcmlmeVJlcXVlc3QSDgoGa2V5X2lkGAEgASgJEhUKB21lc3NhZ2UYAiABKAxCBNDzGAESKQoMbWVzc2FnZV90eXBlGAMgASgOMhMua21zLnYxLk1lc3NhZ2VUeXBlEhEKCXNpZ25hdHVyZRgEIAEoDBI3ChFzaWduaW5nX2FsZ29yaXRobRgFIAEoDjIcLmttcy52MS5TaWduaW5nQWxnb3JpdGhtU3BlYxIaCgxncmFudF90b2tlbnMYBiADKAlCBNDzGAESDwoHZHJ5X3J1bhgHIAEoCCJyCg5WZXJpZnlSZXNwb25zZRIOCgZrZXlfaWQYASABKAkSFwoPc2lnbmF0dXJlX3ZhbGlkGAIgASgIEjcKEXNpZ25pbmdfYWxnb3JpdGhtGAMgASgOMhwua21zLnYxLlNpZ25pbmdBbGdvcml0aG1TcGVjIkEKE0dldFB1YmxpY0tleVJlcXVlc3QSDgoGa2V5X2lkGAEgASgJEhoKDGdyYW50X3Rva2VucxgCIAMoCUIE0PMYASLBAgoUR2V0UHVibGljS2V5UmVzcG9uc2USDgoGa2V5X2lkGAEgASgJEhIKCnB1YmxpY19rZXkYAiABKAwSIQoIa2V5X3NwZWMYAyABKA4yDy5rbXMudjEuS2V5U3BlYxIjCglrZXlfdXNhZ2UYBCABKA4yEC5rbXMudjEuS2V5VXNhZ2USPgoVZW5jcnlwdGlvbl9hbGdvcml0aG1zGAUgAygOMh8ua21zLnYxLkVuY3J5cHRpb25BbGdvcml0aG1TcGVjEjgKEnNpZ25pbmdfYWxnb3JpdGhtcxgGIAMoDjIcLmttcy52MS5TaWduaW5nQWxnb3JpdGhtU3BlYxJDChhrZXlfYWdyZWVtZW50X2FsZ29yaXRobXMYByADKA4yIS5rbXMudjEuS2V5QWdyZWVtZW50QWxnb3JpdGhtU3BlYyKZAQoSR2VuZXJhdGVNYWNSZXF1ZXN0EhUKB21lc3NhZ2UYASABKAxCBNDzGAESDgoGa2V5X2lkGAIgASgJEi8KDW1hY19hbGdvcml0aG0YAyABKA4yGC5rbXMudjEuTWFjQWxnb3JpdGhtU3BlYxIaCgxncmFudF90b2tlbnMYBCADKAlCBNDzGAESDwoHZHJ5X3J1bhgFIAEoCCJjChNHZW5lcmF0ZU1hY1Jlc3BvbnNlEgsKA21hYxgBIAEoDBIvCg1tYWNfYWxnb3JpdGhtGAIgASgOMhgua21zLnYxLk1hY0FsZ29yaXRobVNwZWMSDgoGa2V5X2lkGAMgASgJIqQBChBWZXJpZnlNYWNSZXF1ZXN0EhUKB21lc3NhZ2UYASABKAxCBNDzGAESDgoGa2V5X2lkGAIgASgJEi8KDW1hY19hbGdvcml0aG0YAyABKA4yGC5rbXMudjEuTWFjQWxnb3JpdGhtU3BlYxILCgNtYWMYBCABKAwSGgoMZ3JhbnRfdG9rZW5zGAUgAygJQgTQ8xgBEg8KB2RyeV9ydW4YBiABKAgiZwoRVmVyaWZ5TWFjUmVzcG9uc2USDgoGa2V5X2lkGAEgASgJEhEKCW1hY192YWxpZBgCIAEoCBIvCg1tYWNfYWxnb3JpdGhtGAMgASgOMhgua21zLnYxLk1hY0FsZ29yaXRobVNwZWMi2gEKGURlcml2ZVNoYXJlZFNlY3JldFJlcXVlc3QSDgoGa2V5X2lkGAEgASgJEkIKF2tleV9hZ3JlZW1lbnRfYWxnb3JpdGhtGAIgASgOMiEua21zLnYxLktleUFncmVlbWVudEFsZ29yaXRobVNwZWMSEgoKcHVibGljX2tleRgDIAEoDBIaCgxncmFudF90b2tlbnMYBCADKAlCBNDzGAESDwoHZHJ5X3J1bhgFIAEoCBIoCglyZWNpcGllbnQYBiABKAsyFS5rbXMudjEuUmVjaXBpZW50SW5mbyLdAQoaRGVyaXZlU2hhcmVkU2VjcmV0UmVzcG9uc2USDgoGa2V5X2lkGAEgASgJEhsKDXNoYXJlZF9zZWNyZXQYAiABKAxCBNDzGAESJgoYY2lwaGVydGV4dF9mb3JfcmVjaXBpZW50GAMgASgMQgTQ8xgBEkIKF2tleV9hZ3JlZW1lbnRfYWxnb3JpdGhtGAQgASgOMiEua21zLnYxLktleUFncmVlbWVudEFsZ29yaXRobVNwZWMSJgoKa2V5X29yaWdpbhgFIAEoDjISLmttcy52MS5PcmlnaW5UeXBlIsQCChpHZW5lcmF0ZURhdGFLZXlQYWlyUmVxdWVzdBJVChJlbmNyeXB0aW9uX2NvbnRleHQYASADKAsyOS5rbXMudjEuR2VuZXJhdGVEYXRhS2V5UGFpclJlcXVlc3QuRW5jcnlwdGlvbkNvbnRleHRFbnRyeRIOCgZrZXlfaWQYAiABKAkSLgoNa2V5X3BhaXJfc3BlYxgDIAEoDjIXLmttcy52MS5EYXRhS2V5UGFpclNwZWMSGgoMZ3JhbnRfdG9rZW5zGAQgAygJQgTQ8xgBEigKCXJlY2lwaWVudBgFIAEoCzIVLmttcy52MS5SZWNpcGllbnRJbmZvEg8KB2RyeV9ydW4YBiABKAgaOAoWRW5jcnlwdGlvbkNvbnRleHRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIoICChtHZW5lcmF0ZURhdGFLZXlQYWlyUmVzcG9uc2USKQobcHJpdmF0ZV9rZXlfY2lwaGVydGV4dF9ibG9iGAEgASgMQgTQ8xgBEiMKFXByaXZhdGVfa2V5X3BsYWludGV4dBgCIAEoDEIE0PMYARISCgpwdWJsaWNfa2V5GAMgASgMEg4KBmtleV9pZBgEIAEoCRIuCg1rZXlfcGFpcl9zcGVjGAUgASgOMhcua21zLnYxLkRhdGFLZXlQYWlyU3BlYxImChhjaXBoZXJ0ZXh0X2Zvcl9yZWNpcGllbnQYBiABKAxCBNDzGAESFwoPa2V5X21hdGVyaWFsX2lkGAcgASgJIroCCipHZW5lcmF0ZURhdGFLZXlQYWlyV2l0aG91dFBsYWludGV4dFJlcXVlc3QSZQoSZW5jcnlwdGlvbl9jb250ZXh0GAEgAygLMkkua21zLnYxLkdlbmVyYXRlRGF0YUtleVBhaXJXaXRob3V0UGxhaW50ZXh0UmVxdWVzdC5FbmNyeXB0aW9uQ29udGV4dEVudHJ5Eg4KBmtleV9pZBgCIAEoCRIuCg1rZXlfcGFpcl9zcGVjGAMgASgOMhcua21zLnYxLkRhdGFLZXlQYWlyU3BlYxIaCgxncmFudF90b2tlbnMYBCADKAlCBNDzGAESDwoHZHJ5X3J1bhgFIAEoCBo4ChZFbmNyeXB0aW9uQ29udGV4dEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEixQEKK0dlbmVyYXRlRGF0YUtleVBhaXJXaXRob3V0UGxhaW50ZXh0UmVzcG9uc2USKQobcHJpdmF0ZV9rZXlfY2lwaGVydGV4dF9ibG9iGAEgASgMQgTQ8xgBEhIKCnB1YmxpY19rZXkYAiABKAwSDgoGa2V5X2lkGAMgASgJEi4KDWtleV9wYWlyX3NwZWMYBCABKA4yFy5rbXMudjEuRGF0YUtleVBhaXJTcGVjEhcKD2tleV9tYXRlcmlhbF9pZBgFIAEoCWIGcHJvdG8z", [file_kms_v1_options, file_kms_v1_types]);
+  fileDesc("ChdrbXMvdjEvYXN5bW1ldHJpYy5wcm90bxIGa21zLnYxIsUBCgtTaWduUmVxdWVzdBIOCgZrZXlfaWQYASABKAkSFQoHbWVzc2FnZRgCIAEoDEIE0PMYARIpCgxtZXNzYWdlX3R5cGUYAyABKA4yEy5rbXMudjEuTWVzc2FnZVR5cGUSGgoMZ3JhbnRfdG9rZW5zGAQgAygJQgTQ8xgBEjcKEXNpZ25pbmdfYWxnb3JpdGhtGAUgASgOMhwua21zLnYxLlNpZ25pbmdBbGdvcml0aG1TcGVjEg8KB2RyeV9ydW4YBiABKAgiagoMU2lnblJlc3BvbnNlEg4KBmtleV9pZBgBIAEoCRIRCglzaWduYXR1cmUYAiABKAwSNwoRc2lnbmluZ19hbGdvcml0aG0YAyABKA4yHC5rbXMudjEuU2lnbmluZ0FsZ29yaXRobVNwZWMi2gEKDVZlcmlmeVJlcXVlc3QSDgoGa2V5X2lkGAEgASgJEhUKB21lc3NhZ2UYAiABKAxCBNDzGAESKQoMbWVzc2FnZV90eXBlGAMgASgOMhMua21zLnYxLk1lc3NhZ2VUeXBlEhEKCXNpZ25hdHVyZRgEIAEoDBI3ChFzaWduaW5nX2FsZ29yaXRobRgFIAEoDjIcLmttcy52MS5TaWduaW5nQWxnb3JpdGhtU3BlYxIaCgxncmFudF90b2tlbnMYBiADKAlCBNDzGAESDwoHZHJ5X3J1bhgHIAEoCCJyCg5WZXJpZnlSZXNwb25zZRIOCgZrZXlfaWQYASABKAkSFwoPc2lnbmF0dXJlX3ZhbGlkGAIgASgIEjcKEXNpZ25pbmdfYWxnb3JpdGhtGAMgASgOMhwua21zLnYxLlNpZ25pbmdBbGdvcml0aG1TcGVjIkEKE0dldFB1YmxpY0tleVJlcXVlc3QSDgoGa2V5X2lkGAEgASgJEhoKDGdyYW50X3Rva2VucxgCIAMoCUIE0PMYASKHAwoUR2V0UHVibGljS2V5UmVzcG9uc2USDgoGa2V5X2lkGAEgASgJEhIKCnB1YmxpY19rZXkYAiABKAwSIQoIa2V5X3NwZWMYAyABKA4yDy5rbXMudjEuS2V5U3BlYxIjCglrZXlfdXNhZ2UYBCABKA4yEC5rbXMudjEuS2V5VXNhZ2USPgoVZW5jcnlwdGlvbl9hbGdvcml0aG1zGAUgAygOMh8ua21zLnYxLkVuY3J5cHRpb25BbGdvcml0aG1TcGVjEjgKEnNpZ25pbmdfYWxnb3JpdGhtcxgGIAMoDjIcLmttcy52MS5TaWduaW5nQWxnb3JpdGhtU3BlYxJDChhrZXlfYWdyZWVtZW50X2FsZ29yaXRobXMYByADKA4yIS5rbXMudjEuS2V5QWdyZWVtZW50QWxnb3JpdGhtU3BlYxJEChhlbmNhcHN1bGF0aW9uX2FsZ29yaXRobXMYCCADKA4yIi5rbXMudjEuRW5jYXBzdWxhdGlvbkFsZ29yaXRobVNwZWMimQEKEkdlbmVyYXRlTWFjUmVxdWVzdBIVCgdtZXNzYWdlGAEgASgMQgTQ8xgBEg4KBmtleV9pZBgCIAEoCRIvCg1tYWNfYWxnb3JpdGhtGAMgASgOMhgua21zLnYxLk1hY0FsZ29yaXRobVNwZWMSGgoMZ3JhbnRfdG9rZW5zGAQgAygJQgTQ8xgBEg8KB2RyeV9ydW4YBSABKAgiYwoTR2VuZXJhdGVNYWNSZXNwb25zZRILCgNtYWMYASABKAwSLwoNbWFjX2FsZ29yaXRobRgCIAEoDjIYLmttcy52MS5NYWNBbGdvcml0aG1TcGVjEg4KBmtleV9pZBgDIAEoCSKkAQoQVmVyaWZ5TWFjUmVxdWVzdBIVCgdtZXNzYWdlGAEgASgMQgTQ8xgBEg4KBmtleV9pZBgCIAEoCRIvCg1tYWNfYWxnb3JpdGhtGAMgASgOMhgua21zLnYxLk1hY0FsZ29yaXRobVNwZWMSCwoDbWFjGAQgASgMEhoKDGdyYW50X3Rva2VucxgFIAMoCUIE0PMYARIPCgdkcnlfcnVuGAYgASgIImcKEVZlcmlmeU1hY1Jlc3BvbnNlEg4KBmtleV9pZBgBIAEoCRIRCgltYWNfdmFsaWQYAiABKAgSLwoNbWFjX2FsZ29yaXRobRgDIAEoDjIYLmttcy52MS5NYWNBbGdvcml0aG1TcGVjItoBChlEZXJpdmVTaGFyZWRTZWNyZXRSZXF1ZXN0Eg4KBmtleV9pZBgBIAEoCRJCChdrZXlfYWdyZWVtZW50X2FsZ29yaXRobRgCIAEoDjIhLmttcy52MS5LZXlBZ3JlZW1lbnRBbGdvcml0aG1TcGVjEhIKCnB1YmxpY19rZXkYAyABKAwSGgoMZ3JhbnRfdG9rZW5zGAQgAygJQgTQ8xgBEg8KB2RyeV9ydW4YBSABKAgSKAoJcmVjaXBpZW50GAYgASgLMhUua21zLnYxLlJlY2lwaWVudEluZm8i3QEKGkRlcml2ZVNoYXJlZFNlY3JldFJlc3BvbnNlEg4KBmtleV9pZBgBIAEoCRIbCg1zaGFyZWRfc2VjcmV0GAIgASgMQgTQ8xgBEiYKGGNpcGhlcnRleHRfZm9yX3JlY2lwaWVudBgDIAEoDEIE0PMYARJCChdrZXlfYWdyZWVtZW50X2FsZ29yaXRobRgEIAEoDjIhLmttcy52MS5LZXlBZ3JlZW1lbnRBbGdvcml0aG1TcGVjEiYKCmtleV9vcmlnaW4YBSABKA4yEi5rbXMudjEuT3JpZ2luVHlwZSLEAgoaR2VuZXJhdGVEYXRhS2V5UGFpclJlcXVlc3QSVQoSZW5jcnlwdGlvbl9jb250ZXh0GAEgAygLMjkua21zLnYxLkdlbmVyYXRlRGF0YUtleVBhaXJSZXF1ZXN0LkVuY3J5cHRpb25Db250ZXh0RW50cnkSDgoGa2V5X2lkGAIgASgJEi4KDWtleV9wYWlyX3NwZWMYAyABKA4yFy5rbXMudjEuRGF0YUtleVBhaXJTcGVjEhoKDGdyYW50X3Rva2VucxgEIAMoCUIE0PMYARIoCglyZWNpcGllbnQYBSABKAsyFS5rbXMudjEuUmVjaXBpZW50SW5mbxIPCgdkcnlfcnVuGAYgASgIGjgKFkVuY3J5cHRpb25Db250ZXh0RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKCAgobR2VuZXJhdGVEYXRhS2V5UGFpclJlc3BvbnNlEikKG3ByaXZhdGVfa2V5X2NpcGhlcnRleHRfYmxvYhgBIAEoDEIE0PMYARIjChVwcml2YXRlX2tleV9wbGFpbnRleHQYAiABKAxCBNDzGAESEgoKcHVibGljX2tleRgDIAEoDBIOCgZrZXlfaWQYBCABKAkSLgoNa2V5X3BhaXJfc3BlYxgFIAEoDjIXLmttcy52MS5EYXRhS2V5UGFpclNwZWMSJgoYY2lwaGVydGV4dF9mb3JfcmVjaXBpZW50GAYgASgMQgTQ8xgBEhcKD2tleV9tYXRlcmlhbF9pZBgHIAEoCSK6AgoqR2VuZXJhdGVEYXRhS2V5UGFpcldpdGhvdXRQbGFpbnRleHRSZXF1ZXN0EmUKEmVuY3J5cHRpb25fY29udGV4dBgBIAMoCzJJLmttcy52MS5HZW5lcmF0ZURhdGFLZXlQYWlyV2l0aG91dFBsYWludGV4dFJlcXVlc3QuRW5jcnlwdGlvbkNvbnRleHRFbnRyeRIOCgZrZXlfaWQYAiABKAkSLgoNa2V5X3BhaXJfc3BlYxgDIAEoDjIXLmttcy52MS5EYXRhS2V5UGFpclNwZWMSGgoMZ3JhbnRfdG9rZW5zGAQgAygJQgTQ8xgBEg8KB2RyeV9ydW4YBSABKAgaOAoWRW5jcnlwdGlvbkNvbnRleHRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIsUBCitHZW5lcmF0ZURhdGFLZXlQYWlyV2l0aG91dFBsYWludGV4dFJlc3BvbnNlEikKG3ByaXZhdGVfa2V5X2NpcGhlcnRleHRfYmxvYhgBIAEoDEIE0PMYARISCgpwdWJsaWNfa2V5GAIgASgMEg4KBmtleV9pZBgDIAEoCRIuCg1rZXlfcGFpcl9zcGVjGAQgASgOMhcua21zLnYxLkRhdGFLZXlQYWlyU3BlYxIXCg9rZXlfbWF0ZXJpYWxfaWQYBSABKAkilgEKEkVuY2Fwc3VsYXRlUmVxdWVzdBIOCgZrZXlfaWQYASABKAkSQwoXZW5jYXBzdWxhdGlvbl9hbGdvcml0aG0YAiABKA4yIi5rbXMudjEuRW5jYXBzdWxhdGlvbkFsZ29yaXRobVNwZWMSGgoMZ3JhbnRfdG9rZW5zGAMgAygJQgTQ8xgBEg8KB2RyeV9ydW4YBCABKAgitAEKE0VuY2Fwc3VsYXRlUmVzcG9uc2USDgoGa2V5X2lkGAEgASgJEhsKDXNoYXJlZF9zZWNyZXQYAiABKAxCBNDzGAESKwodc2hhcmVkX3NlY3JldF9jaXBoZXJ0ZXh0X2Jsb2IYAyABKAxCBNDzGAESQwoXZW5jYXBzdWxhdGlvbl9hbGdvcml0aG0YBCABKA4yIi5rbXMudjEuRW5jYXBzdWxhdGlvbkFsZ29yaXRobVNwZWMiwwEKEkRlY2Fwc3VsYXRlUmVxdWVzdBIOCgZrZXlfaWQYASABKAkSKwodc2hhcmVkX3NlY3JldF9jaXBoZXJ0ZXh0X2Jsb2IYAiABKAxCBNDzGAESQwoXZW5jYXBzdWxhdGlvbl9hbGdvcml0aG0YAyABKA4yIi5rbXMudjEuRW5jYXBzdWxhdGlvbkFsZ29yaXRobVNwZWMSGgoMZ3JhbnRfdG9rZW5zGAQgAygJQgTQ8xgBEg8KB2RyeV9ydW4YBSABKAgihwEKE0RlY2Fwc3VsYXRlUmVzcG9uc2USDgoGa2V5X2lkGAEgASgJEhsKDXNoYXJlZF9zZWNyZXQYAiABKAxCBNDzGAESQwoXZW5jYXBzdWxhdGlvbl9hbGdvcml0aG0YAyABKA4yIi5rbXMudjEuRW5jYXBzdWxhdGlvbkFsZ29yaXRobVNwZWNiBnByb3RvMw", [file_kms_v1_options, file_kms_v1_types]);
 
 /**
  * SignRequest signs a message or digest with an asymmetric signing key.
@@ -286,6 +286,13 @@ export type GetPublicKeyResponse = Message<"kms.v1.GetPublicKeyResponse"> & {
    * @generated from field: repeated kms.v1.KeyAgreementAlgorithmSpec key_agreement_algorithms = 7;
    */
   keyAgreementAlgorithms: KeyAgreementAlgorithmSpec[];
+
+  /**
+   * The key encapsulation algorithms the key supports.
+   *
+   * @generated from field: repeated kms.v1.EncapsulationAlgorithmSpec encapsulation_algorithms = 8;
+   */
+  encapsulationAlgorithms: EncapsulationAlgorithmSpec[];
 };
 
 /**
@@ -793,4 +800,172 @@ export type GenerateDataKeyPairWithoutPlaintextResponse = Message<"kms.v1.Genera
  */
 export const GenerateDataKeyPairWithoutPlaintextResponseSchema: GenMessage<GenerateDataKeyPairWithoutPlaintextResponse> = /*@__PURE__*/
   messageDesc(file_kms_v1_asymmetric, 15);
+
+/**
+ * EncapsulateRequest asks for a fresh shared secret encapsulated under an ML-KEM key's public key.
+ *
+ * @generated from message kms.v1.EncapsulateRequest
+ */
+export type EncapsulateRequest = Message<"kms.v1.EncapsulateRequest"> & {
+  /**
+   * Key ID, key ARN, alias name or alias ARN of an ENCAPSULATE_DECAPSULATE key.
+   *
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+
+  /**
+   * The encapsulation algorithm (ML_KEM).
+   *
+   * @generated from field: kms.v1.EncapsulationAlgorithmSpec encapsulation_algorithm = 2;
+   */
+  encapsulationAlgorithm: EncapsulationAlgorithmSpec;
+
+  /**
+   * Grant tokens for grants not yet visible everywhere (never logged).
+   *
+   * @generated from field: repeated string grant_tokens = 3;
+   */
+  grantTokens: string[];
+
+  /**
+   * Check the request and the caller's permission without encapsulating.
+   *
+   * @generated from field: bool dry_run = 4;
+   */
+  dryRun: boolean;
+};
+
+/**
+ * Describes the message kms.v1.EncapsulateRequest.
+ * Use `create(EncapsulateRequestSchema)` to create a new message.
+ */
+export const EncapsulateRequestSchema: GenMessage<EncapsulateRequest> = /*@__PURE__*/
+  messageDesc(file_kms_v1_asymmetric, 16);
+
+/**
+ * EncapsulateResponse holds the shared secret and its encapsulated form.
+ *
+ * @generated from message kms.v1.EncapsulateResponse
+ */
+export type EncapsulateResponse = Message<"kms.v1.EncapsulateResponse"> & {
+  /**
+   * The key ARN.
+   *
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+
+  /**
+   * The 32-byte shared secret.
+   *
+   * @generated from field: bytes shared_secret = 2;
+   */
+  sharedSecret: Uint8Array;
+
+  /**
+   * The shared secret encapsulated under the key: 768, 1088 or 1568 bytes (ML-KEM-512, 768, 1024).
+   *
+   * @generated from field: bytes shared_secret_ciphertext_blob = 3;
+   */
+  sharedSecretCiphertextBlob: Uint8Array;
+
+  /**
+   * The algorithm used.
+   *
+   * @generated from field: kms.v1.EncapsulationAlgorithmSpec encapsulation_algorithm = 4;
+   */
+  encapsulationAlgorithm: EncapsulationAlgorithmSpec;
+};
+
+/**
+ * Describes the message kms.v1.EncapsulateResponse.
+ * Use `create(EncapsulateResponseSchema)` to create a new message.
+ */
+export const EncapsulateResponseSchema: GenMessage<EncapsulateResponse> = /*@__PURE__*/
+  messageDesc(file_kms_v1_asymmetric, 17);
+
+/**
+ * DecapsulateRequest recovers a shared secret with an ML-KEM key's private key.
+ *
+ * @generated from message kms.v1.DecapsulateRequest
+ */
+export type DecapsulateRequest = Message<"kms.v1.DecapsulateRequest"> & {
+  /**
+   * Key ID, key ARN, alias name or alias ARN of an ENCAPSULATE_DECAPSULATE key.
+   *
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+
+  /**
+   * The encapsulated shared secret (from Encapsulate, or made with the public key).
+   *
+   * @generated from field: bytes shared_secret_ciphertext_blob = 2;
+   */
+  sharedSecretCiphertextBlob: Uint8Array;
+
+  /**
+   * The encapsulation algorithm (ML_KEM).
+   *
+   * @generated from field: kms.v1.EncapsulationAlgorithmSpec encapsulation_algorithm = 3;
+   */
+  encapsulationAlgorithm: EncapsulationAlgorithmSpec;
+
+  /**
+   * Grant tokens for grants not yet visible everywhere (never logged).
+   *
+   * @generated from field: repeated string grant_tokens = 4;
+   */
+  grantTokens: string[];
+
+  /**
+   * Check the request and the caller's permission without decapsulating.
+   *
+   * @generated from field: bool dry_run = 5;
+   */
+  dryRun: boolean;
+};
+
+/**
+ * Describes the message kms.v1.DecapsulateRequest.
+ * Use `create(DecapsulateRequestSchema)` to create a new message.
+ */
+export const DecapsulateRequestSchema: GenMessage<DecapsulateRequest> = /*@__PURE__*/
+  messageDesc(file_kms_v1_asymmetric, 18);
+
+/**
+ * DecapsulateResponse holds the recovered shared secret.
+ *
+ * @generated from message kms.v1.DecapsulateResponse
+ */
+export type DecapsulateResponse = Message<"kms.v1.DecapsulateResponse"> & {
+  /**
+   * The key ARN.
+   *
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+
+  /**
+   * The 32-byte shared secret.
+   *
+   * @generated from field: bytes shared_secret = 2;
+   */
+  sharedSecret: Uint8Array;
+
+  /**
+   * The algorithm used.
+   *
+   * @generated from field: kms.v1.EncapsulationAlgorithmSpec encapsulation_algorithm = 3;
+   */
+  encapsulationAlgorithm: EncapsulationAlgorithmSpec;
+};
+
+/**
+ * Describes the message kms.v1.DecapsulateResponse.
+ * Use `create(DecapsulateResponseSchema)` to create a new message.
+ */
+export const DecapsulateResponseSchema: GenMessage<DecapsulateResponse> = /*@__PURE__*/
+  messageDesc(file_kms_v1_asymmetric, 19);
 

@@ -5,12 +5,13 @@ import { hmacKeyBytes, rsaModulusBytes } from "../../domain/key-specs.js";
 import { importPrivateKey, nodeCurveNames, spkiOf } from "./key-objects.js";
 import { cryptoWorkers } from "./crypto-worker-pool.js";
 import { isMlDsaSpec, mlDsaSpkiFromPrivateKey } from "./ml-dsa.js";
+import { isMlKemSpec, mlKemSpkiFromPrivateKey } from "./ml-kem.js";
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
 /**
  * New asymmetric key material, for the caller to wrap and store. privateKey is PKCS#8 DER
- * (for ML-DSA the RFC 9881 seed form, see ml-dsa.ts); the public key is DER SubjectPublicKeyInfo,
+ * (for ML-DSA and ML-KEM the seed form, see ml-dsa.ts and ml-kem.ts); the public key is DER SubjectPublicKeyInfo,
  * what GetPublicKey returns.
  */
 export interface AsymmetricKeyPair {
@@ -21,7 +22,7 @@ export interface AsymmetricKeyPair {
 
 /**
  * Generates a key pair without blocking the event loop: RSA, EC and Ed25519 run on libuv's
- * thread pool (RSA-4096 takes seconds); ML-DSA on a crypto worker thread (5 to 30 ms).
+ * thread pool (RSA-4096 takes seconds); ML-DSA and ML-KEM on a crypto worker thread (1 to 30 ms).
  */
 export async function generateAsymmetricKeyPair(spec: KeySpec): Promise<AsymmetricKeyPair> {
   const modulusBytes = rsaModulusBytes.get(spec);
@@ -33,8 +34,8 @@ export async function generateAsymmetricKeyPair(spec: KeySpec): Promise<Asymmetr
     pair = await generateKeyPairAsync("rsa", { modulusLength: modulusBytes * 8, publicExponent: 0x10001, publicKeyEncoding, privateKeyEncoding });
   } else if (curve !== undefined) pair = await generateKeyPairAsync("ec", { namedCurve: curve, publicKeyEncoding, privateKeyEncoding });
   else if (spec === KeySpec.ECC_NIST_EDWARDS25519) pair = await generateKeyPairAsync("ed25519", { publicKeyEncoding, privateKeyEncoding });
-  else if (isMlDsaSpec(spec)) {
-    const { privateKey, publicKeySpkiDer } = await cryptoWorkers.run("generateMlDsaKeyPair", spec);
+  else if (isMlDsaSpec(spec) || isMlKemSpec(spec)) {
+    const { privateKey, publicKeySpkiDer } = await cryptoWorkers.run(isMlDsaSpec(spec) ? "generateMlDsaKeyPair" : "generateMlKemKeyPair", spec);
     return { privateKey: Buffer.from(privateKey), publicKeySpkiDer: Buffer.from(publicKeySpkiDer) };
   }
   else throw new TypeError(`${KeySpec[spec] ?? spec} is not an asymmetric key spec`);
@@ -43,7 +44,8 @@ export async function generateAsymmetricKeyPair(spec: KeySpec): Promise<Asymmetr
 
 /** The SubjectPublicKeyInfo of stored private key material (for keys whose public half was not kept). */
 export function derivePublicKey(spec: KeySpec, privateKey: Uint8Array): Buffer {
-  return isMlDsaSpec(spec) ? mlDsaSpkiFromPrivateKey(spec, privateKey) : spkiOf(importPrivateKey(spec, privateKey));
+  if (isMlDsaSpec(spec)) return mlDsaSpkiFromPrivateKey(spec, privateKey);
+  return isMlKemSpec(spec) ? mlKemSpkiFromPrivateKey(spec, privateKey) : spkiOf(importPrivateKey(spec, privateKey));
 }
 
 /** A random HMAC key as long as the spec says (HMAC_224: 28 bytes ... HMAC_512: 64). */

@@ -2,6 +2,7 @@ import { KeySpec } from "../../../gen/kms/v1/types_pb.js";
 import { rsaModulusBytes } from "../../domain/key-specs.js";
 import { cryptoWorkers } from "./crypto-worker-pool.js";
 import { isMlDsaSpec } from "./ml-dsa.js";
+import type { mlKemDecapsulate, mlKemEncapsulate } from "./ml-kem.js";
 import { decryptRsaOaep } from "./rsa-oaep.js";
 import { sign, verify } from "./signing.js";
 
@@ -27,4 +28,13 @@ export async function verifyOffLoop(...args: Parameters<typeof verify>): Promise
 /** decryptRsaOaep(), always off the event loop (an RSA private-key operation). */
 export function decryptRsaOaepOffLoop(...args: Parameters<typeof decryptRsaOaep>): Promise<Buffer | undefined> {
   return cryptoWorkers.run("decryptRsaOaep", ...args);
+}
+
+/** ML-KEM encapsulation and decapsulation (1 to 3 ms each), always off the event loop. */
+export function mlKemEncapsulateOffLoop(...args: Parameters<typeof mlKemEncapsulate>): Promise<ReturnType<typeof mlKemEncapsulate>> {
+  return cryptoWorkers.run("mlKemEncapsulate", ...args);
+}
+
+export function mlKemDecapsulateOffLoop(...args: Parameters<typeof mlKemDecapsulate>): Promise<Uint8Array> {
+  return cryptoWorkers.run("mlKemDecapsulate", ...args);
 }

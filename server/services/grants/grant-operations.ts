@@ -12,6 +12,7 @@ const operationsByKind: Readonly<Record<string, ReadonlySet<string>>> = {
   SIGN_VERIFY: new Set([...everyKey, "Sign", "Verify", "GetPublicKey"]),
   GENERATE_VERIFY_MAC: new Set([...everyKey, "GenerateMac", "VerifyMac"]),
   KEY_AGREEMENT: new Set([...everyKey, "DeriveSharedSecret", "GetPublicKey"]),
+  ENCAPSULATE_DECAPSULATE: new Set([...everyKey, "Encapsulate", "Decapsulate", "GetPublicKey"]),
 };
 
 /** The AWS names of a grant's operations, checked against what the key can do (ValidationException otherwise). */

@@ -11,7 +11,7 @@ import { resolveKey } from "../resolve-key.js";
 export const getPublicKey: KmsHandlers["getPublicKey"] = async (req, ctx) => {
   const key = await resolveKey(keyScope(ctx), req.keyId);
   requireUsableForCrypto(key.key, key.arn);
-  const { encryptionAlgorithms, signingAlgorithms, keyAgreementAlgorithms } = algorithmsOf(key.key);
+  const { encryptionAlgorithms, signingAlgorithms, keyAgreementAlgorithms, encapsulationAlgorithms } = algorithmsOf(key.key);
   return {
     keyId: key.arn,
     publicKey: publicKeyOf(key),
@@ -20,5 +20,6 @@ export const getPublicKey: KmsHandlers["getPublicKey"] = async (req, ctx) => {
     encryptionAlgorithms,
     signingAlgorithms,
     keyAgreementAlgorithms,
+    encapsulationAlgorithms,
   };
 };

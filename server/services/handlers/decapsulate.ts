@@ -1,0 +1,23 @@
+import { keyScope } from "../../context.js";
+import { mlKemDecapsulateOffLoop } from "../../crypto/asymmetric/off-loop.js";
+import { mlKemCiphertextBytes } from "../../crypto/asymmetric/ml-kem.js";
+import { checkByteLength, stopIfDryRun } from "../../domain/validation.js";
+import type { KmsHandlers } from "../handler-types.js";
+import { openCurrentMaterial, resolveKeyForUsage, specOf } from "../key-use.js";
+import { checkEncapsulationAlgorithm } from "./encapsulation-algorithm.js";
+
+/**
+ * Decapsulate: the shared secret of an encapsulation under an ML-KEM key, with its private key.
+ * An altered encapsulation gives an unrelated secret rather than an error (FIPS 203's implicit
+ * rejection), so, as with Decrypt, nothing tells a wrong key from tampering.
+ */
+export const decapsulate: KmsHandlers["decapsulate"] = async (req, ctx) => {
+  const scope = keyScope(ctx);
+  const key = await resolveKeyForUsage(scope, req.keyId, "ENCAPSULATE_DECAPSULATE", "Decapsulate");
+  checkEncapsulationAlgorithm(req.encapsulationAlgorithm, key);
+  const length = mlKemCiphertextBytes(specOf(key.key));
+  checkByteLength("shared_secret_ciphertext_blob", req.sharedSecretCiphertextBlob, { min: length, max: length });
+  stopIfDryRun(req.dryRun);
+  const sharedSecret = await mlKemDecapsulateOffLoop(specOf(key.key), await openCurrentMaterial(scope, key), req.sharedSecretCiphertextBlob);
+  return { keyId: key.arn, sharedSecret, encapsulationAlgorithm: req.encapsulationAlgorithm };
+};
