@@ -4,16 +4,17 @@ import { cpus } from "node:os";
 import { create, toBinary, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { GenerateMacRequestSchema, SignRequestSchema, VerifyRequestSchema } from "../gen/kms/v1/asymmetric_pb.js";
+import { DecapsulateRequestSchema, EncapsulateRequestSchema, GenerateMacRequestSchema, SignRequestSchema, VerifyRequestSchema } from "../gen/kms/v1/asymmetric_pb.js";
 import { KeyManagementService } from "../gen/kms/v1/key_management_service_pb.js";
-import { KeySpec, KeyUsage, MacAlgorithmSpec, MessageType, SigningAlgorithmSpec } from "../gen/kms/v1/types_pb.js";
+import { EncapsulationAlgorithmSpec, KeySpec, KeyUsage, MacAlgorithmSpec, MessageType, SigningAlgorithmSpec } from "../gen/kms/v1/types_pb.js";
 import { generateAsymmetricKeyPair } from "../server/crypto/asymmetric/key-generation.js";
+import { mlKemDecapsulate, mlKemEncapsulate } from "../server/crypto/asymmetric/ml-kem.js";
 import { sign, verify } from "../server/crypto/asymmetric/signing.js";
 import { generate, startServer } from "./bench-server.js";
 import { measure } from "./measure.js";
 import { cpuSeconds } from "./process-stats.js";
 
-// Sign, Verify and GenerateMac end to end, one key per spec: the real server (authentication,
+// Sign, Verify, GenerateMac, Encapsulate and Decapsulate end to end, one key per spec: the real server (authentication,
 // authorization and audit on) driven over gRPC by the load generator in its own process, with
 // server CPU per request from /proc; beside each, the raw cost of the same operation in this
 // process with the pure core (signing.ts, node's createHmac), measured in the same run, and the
@@ -48,7 +49,7 @@ try {
   const kmsPath = (rpc: string) => `/kms.v1.KeyManagementService/${rpc}`;
 
   interface Scenario {
-    operation: "Sign" | "Verify" | "GenerateMac";
+    operation: "Sign" | "Verify" | "GenerateMac" | "Encapsulate" | "Decapsulate";
     spec: string;
     path: string;
     request: string;
@@ -94,6 +95,27 @@ try {
     raw: () => createHmac("sha256", macKey).update(message).digest(),
   });
 
+  // ML-KEM: the raw Decapsulate uses a local pair of the same spec, as the raw Sign does.
+  for (const spec of [KeySpec.ML_KEM_512, KeySpec.ML_KEM_768, KeySpec.ML_KEM_1024]) {
+    const keyId = (await kms.createKey({ description: "benchmark", keyUsage: KeyUsage.ENCAPSULATE_DECAPSULATE, keySpec: spec })).keyMetadata!.keyId;
+    const publicKey = (await kms.getPublicKey({ keyId })).publicKey;
+    const encapsulationAlgorithm = EncapsulationAlgorithmSpec.ML_KEM;
+    const { sharedSecretCiphertextBlob } = await kms.encapsulate({ keyId, encapsulationAlgorithm });
+    const local = await generateAsymmetricKeyPair(spec);
+    const localCiphertext = mlKemEncapsulate(spec, local.publicKeySpkiDer).ciphertext;
+    const name = `${KeySpec[spec]} ML_KEM`;
+    scenarios.push(
+      { operation: "Encapsulate", spec: name, path: kmsPath("Encapsulate"), request: bin(EncapsulateRequestSchema, { keyId, encapsulationAlgorithm }), raw: () => mlKemEncapsulate(spec, publicKey) },
+      {
+        operation: "Decapsulate",
+        spec: name,
+        path: kmsPath("Decapsulate"),
+        request: bin(DecapsulateRequestSchema, { keyId, sharedSecretCiphertextBlob, encapsulationAlgorithm }),
+        raw: () => mlKemDecapsulate(spec, local.privateKey, localCiphertext),
+      },
+    );
+  }
+
   const rows: Array<Record<string, string | number>> = [];
   for (const scenario of scenarios) {
     const job = { url: server.url, protocol: "grpc", path: scenario.path, request: scenario.request, concurrency, connections, durationMs, token };
@@ -117,7 +139,7 @@ try {
     });
   }
 
-  console.log(`\nsign, verify and MAC end to end over gRPC, ${cpus()[0]?.model ?? "cpu"} x${cpus().length}, node ${process.version}, ${concurrency} in flight over ${connections} connections, ${durationMs} ms each; raw = the pure core in process, 32-byte RAW message${smoke ? " (smoke)" : ""}`);
+  console.log(`\nsign, verify, MAC and ML-KEM end to end over gRPC, ${cpus()[0]?.model ?? "cpu"} x${cpus().length}, node ${process.version}, ${concurrency} in flight over ${connections} connections, ${durationMs} ms each; raw = the pure core in process, 32-byte RAW message${smoke ? " (smoke)" : ""}`);
   console.log("| operation | spec | req/s | p50 ms | p99 ms | server CPU us/req | raw us/op | x raw |\n|---|---|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) console.log(`| ${r.operation} | ${r.spec} | ${r.requestsPerSecond} | ${r.p50} | ${r.p99} | ${r.serverCpuUsPerRequest} | ${r.rawUsPerOp} | ${r.cpuRatioToRaw} |`);
   if (!smoke) {

@@ -17,7 +17,7 @@ export interface RetryOptions {
  */
 const SAFE_TO_REPEAT = new Set([
   "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext",
-  "GenerateRandom", "Sign", "Verify", "GenerateMac", "VerifyMac", "DeriveSharedSecret", "GetPublicKey",
+  "GenerateRandom", "Sign", "Verify", "GenerateMac", "VerifyMac", "DeriveSharedSecret", "Encapsulate", "Decapsulate", "GetPublicKey",
   "DescribeKey", "ListKeys", "ListAliases", "ListGrants", "ListRetirableGrants", "ListKeyPolicies", "GetKeyPolicy", "GetKeyRotationStatus",
   "ListKeyRotations", "ListResourceTags", "GetKeyLastUsage", "GetCallerIdentity", "ListAuditRecords", "VerifyAuditTrail",
 ]);

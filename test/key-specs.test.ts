@@ -200,6 +200,7 @@ test("every data key pair spec but SM2 is supported, each as the matching key sp
     [
       DataKeyPairSpec.RSA_2048, DataKeyPairSpec.RSA_3072, DataKeyPairSpec.RSA_4096, DataKeyPairSpec.ECC_NIST_P256,
       DataKeyPairSpec.ECC_NIST_P384, DataKeyPairSpec.ECC_NIST_P521, DataKeyPairSpec.ECC_SECG_P256K1, DataKeyPairSpec.ECC_NIST_EDWARDS25519,
+      DataKeyPairSpec.ML_KEM_512, DataKeyPairSpec.ML_KEM_768, DataKeyPairSpec.ML_KEM_1024,
     ],
   );
   for (const spec of supportedDataKeyPairSpecs) t.is(KeySpec[keySpecOfDataKeyPair(spec)!], DataKeyPairSpec[spec]);

@@ -1,7 +1,7 @@
 import test from "ava";
 import { randomBytes, randomUUID } from "node:crypto";
 import { ml_kem512, ml_kem768, ml_kem1024 } from "@noble/post-quantum/ml-kem.js";
-import { EncapsulationAlgorithmSpec as EA, EncryptionAlgorithmSpec, GrantOperation, KeySpec, KeyUsage, OriginType } from "../gen/kms/v1/types_pb.js";
+import { DataKeyPairSpec, EncapsulationAlgorithmSpec as EA, EncryptionAlgorithmSpec, GrantOperation, KeySpec, KeyUsage, OriginType } from "../gen/kms/v1/types_pb.js";
 import { mlKemDecapsulate, mlKemEncapsulate, mlKemKeyPairFromSeed } from "../server/crypto/asymmetric/ml-kem.js";
 import { allClients, connectGrpc, expectFailure, failureOf, type KmsClient } from "./support/clients.js";
 import { identityClient, login, startTestServer, type TestServer } from "./support/server.js";
@@ -79,7 +79,8 @@ test("refusals: algorithm, length, usage, state, dry run, import; an altered enc
   const made = await kms.encapsulate({ keyId: key.keyId, encapsulationAlgorithm: EA.ML_KEM });
   await expectFailure(t, kms.encapsulate({ keyId: key.keyId }), "ValidationException", "no algorithm");
   await expectFailure(t, kms.decapsulate({ keyId: key.keyId, sharedSecretCiphertextBlob: made.sharedSecretCiphertextBlob }), "ValidationException", "no algorithm");
-  await expectFailure(t, kms.decapsulate({ keyId: key.keyId, sharedSecretCiphertextBlob: made.sharedSecretCiphertextBlob.subarray(1), encapsulationAlgorithm: EA.ML_KEM }), "ValidationException", "short");
+  await expectFailure(t, kms.decapsulate({ keyId: key.keyId, sharedSecretCiphertextBlob: made.sharedSecretCiphertextBlob.subarray(1), encapsulationAlgorithm: EA.ML_KEM }), "InvalidCiphertextException", "short");
+  await expectFailure(t, kms.decapsulate({ keyId: key.keyId, sharedSecretCiphertextBlob: new Uint8Array(0), encapsulationAlgorithm: EA.ML_KEM }), "ValidationException", "empty");
   const altered = Buffer.from(made.sharedSecretCiphertextBlob);
   altered[100]! ^= 0x10;
   const other = await kms.decapsulate({ keyId: key.keyId, sharedSecretCiphertextBlob: altered, encapsulationAlgorithm: EA.ML_KEM });
@@ -108,5 +109,24 @@ test("authorization: kms:Encapsulate does not allow Decapsulate; a grant for Dec
   await admin().createGrant({ keyId: key.keyId, granteePrincipal: user!.arn, operations: [GrantOperation.DECAPSULATE] });
   const recovered = await kms.decapsulate({ keyId: key.arn, sharedSecretCiphertextBlob: made.sharedSecretCiphertextBlob, encapsulationAlgorithm: EA.ML_KEM });
   t.deepEqual(recovered.sharedSecret, made.sharedSecret);
-  t.is((await failureOf(kms.decapsulate({ keyId: key.arn, sharedSecretCiphertextBlob: randomBytes(10), encapsulationAlgorithm: EA.ML_KEM }))).exception, "ValidationException");
+  t.is((await failureOf(kms.decapsulate({ keyId: key.arn, sharedSecretCiphertextBlob: randomBytes(10), encapsulationAlgorithm: EA.ML_KEM }))).exception, "InvalidCiphertextException");
+});
+
+test("GenerateDataKeyPair(WithoutPlaintext) ML_KEM_*: a seed-only PKCS#8 private key whose public half is the SPKI, encrypted under a symmetric key", async (t) => {
+  const kms = admin();
+  const wrapping = (await kms.createKey({})).keyMetadata!.keyId;
+  for (const { spec, kem, publicKeyBytes } of specs) {
+    const pairSpec = DataKeyPairSpec[KeySpec[spec] as keyof typeof DataKeyPairSpec];
+    const pair = await kms.generateDataKeyPair({ keyId: wrapping, keyPairSpec: pairSpec, encryptionContext: { spec: KeySpec[spec] } });
+    const pkcs8 = Buffer.from(pair.privateKeyPlaintext);
+    t.is(pkcs8.length, 86, "22 bytes of DER and the 64-byte seed");
+    const { publicKey, secretKey } = kem.keygen(Uint8Array.from(pkcs8.subarray(22)));
+    t.deepEqual(Buffer.from(pair.publicKey).subarray(-publicKeyBytes), Buffer.from(publicKey), "the SPKI is the seed's public key");
+    const { cipherText, sharedSecret } = kem.encapsulate(publicKey);
+    t.deepEqual(kem.decapsulate(cipherText, secretKey), sharedSecret);
+    t.deepEqual(Buffer.from((await kms.decrypt({ ciphertextBlob: pair.privateKeyCiphertextBlob, encryptionContext: { spec: KeySpec[spec] } })).plaintext), pkcs8);
+    const without = await kms.generateDataKeyPairWithoutPlaintext({ keyId: wrapping, keyPairSpec: pairSpec });
+    const opened = Buffer.from((await kms.decrypt({ ciphertextBlob: without.privateKeyCiphertextBlob })).plaintext);
+    t.deepEqual(Buffer.from(without.publicKey).subarray(-publicKeyBytes), Buffer.from(kem.keygen(Uint8Array.from(opened.subarray(22))).publicKey));
+  }
 });

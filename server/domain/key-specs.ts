@@ -232,6 +232,9 @@ const dataKeyPairs: ReadonlyMap<DataKeyPairSpec, KeySpec> = new Map([
   [DataKeyPairSpec.ECC_NIST_P521, KeySpec.ECC_NIST_P521],
   [DataKeyPairSpec.ECC_SECG_P256K1, KeySpec.ECC_SECG_P256K1],
   [DataKeyPairSpec.ECC_NIST_EDWARDS25519, KeySpec.ECC_NIST_EDWARDS25519],
+  [DataKeyPairSpec.ML_KEM_512, KeySpec.ML_KEM_512],
+  [DataKeyPairSpec.ML_KEM_768, KeySpec.ML_KEM_768],
+  [DataKeyPairSpec.ML_KEM_1024, KeySpec.ML_KEM_1024],
 ]);
 
 export const supportedDataKeyPairSpecs: readonly DataKeyPairSpec[] = [...dataKeyPairs.keys()];

@@ -20,7 +20,7 @@ interface Params {
   readonly der: NistPqAlgorithm;
 }
 
-const nistParams = (dsa: typeof ml_dsa44, lastArc: number): Params => ({ dsa, der: { arcs: [3, lastArc], seedBytes: SEED_BYTES, publicKeyBytes: dsa.lengths.publicKey ?? 0 } });
+const nistParams = (dsa: typeof ml_dsa44, lastArc: number): Params => ({ dsa, der: { name: "ML-DSA", arcs: [3, lastArc], seedBytes: SEED_BYTES, publicKeyBytes: dsa.lengths.publicKey ?? 0 } });
 const params: ReadonlyMap<KeySpec, Params> = new Map([
   [KeySpec.ML_DSA_44, nistParams(ml_dsa44, 17)],
   [KeySpec.ML_DSA_65, nistParams(ml_dsa65, 18)],

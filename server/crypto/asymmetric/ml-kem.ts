@@ -21,7 +21,7 @@ interface Params {
   readonly der: NistPqAlgorithm;
 }
 
-const nistParams = (kem: typeof ml_kem768, lastArc: number): Params => ({ kem, der: { arcs: [4, lastArc], seedBytes: SEED_BYTES, publicKeyBytes: kem.lengths.publicKey ?? 0 } });
+const nistParams = (kem: typeof ml_kem768, lastArc: number): Params => ({ kem, der: { name: "ML-KEM", arcs: [4, lastArc], seedBytes: SEED_BYTES, publicKeyBytes: kem.lengths.publicKey ?? 0 } });
 const params: ReadonlyMap<KeySpec, Params> = new Map([
   [KeySpec.ML_KEM_512, nistParams(ml_kem512, 1)],
   [KeySpec.ML_KEM_768, nistParams(ml_kem768, 2)],

@@ -4,6 +4,8 @@
 
 /** One algorithm: the last two arcs of its OID under 2.16.840.1.101.3.4 (3.x: ML-DSA, 4.x: ML-KEM), and its seed and public key sizes. */
 export interface NistPqAlgorithm {
+  /** For messages: "ML-DSA", "ML-KEM". */
+  readonly name: string;
   readonly arcs: readonly [number, number];
   readonly seedBytes: number;
   readonly publicKeyBytes: number;
@@ -33,7 +35,7 @@ export function seedFromPkcs8(a: NistPqAlgorithm, pkcs8Der: Uint8Array): Uint8Ar
   const prefix = pkcs8Prefix(a);
   const der = Buffer.from(pkcs8Der);
   if (der.length !== prefix.length + a.seedBytes || !der.subarray(0, prefix.length).equals(prefix)) {
-    throw new Error("stored private key is not a seed of this key spec");
+    throw new Error(`stored private key is not an ${a.name} seed of this key spec`);
   }
   return der.subarray(prefix.length);
 }

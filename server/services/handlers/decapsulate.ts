@@ -1,7 +1,9 @@
 import { keyScope } from "../../context.js";
 import { mlKemDecapsulateOffLoop } from "../../crypto/asymmetric/off-loop.js";
 import { mlKemCiphertextBytes } from "../../crypto/asymmetric/ml-kem.js";
+import { limits } from "../../domain/limits.js";
 import { checkByteLength, stopIfDryRun } from "../../domain/validation.js";
+import { KmsError } from "../../errors/kms-error.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { openCurrentMaterial, resolveKeyForUsage, specOf } from "../key-use.js";
 import { checkEncapsulationAlgorithm } from "./encapsulation-algorithm.js";
@@ -15,8 +17,10 @@ export const decapsulate: KmsHandlers["decapsulate"] = async (req, ctx) => {
   const scope = keyScope(ctx);
   const key = await resolveKeyForUsage(scope, req.keyId, "ENCAPSULATE_DECAPSULATE", "Decapsulate");
   checkEncapsulationAlgorithm(req.encapsulationAlgorithm, key);
+  checkByteLength("shared_secret_ciphertext_blob", req.sharedSecretCiphertextBlob, limits.ciphertextBlobBytes);
+  // As AWS: an encapsulation of another length than the key's is not one of its ciphertexts.
   const length = mlKemCiphertextBytes(specOf(key.key));
-  checkByteLength("shared_secret_ciphertext_blob", req.sharedSecretCiphertextBlob, { min: length, max: length });
+  if (req.sharedSecretCiphertextBlob.length !== length) throw new KmsError("InvalidCiphertextException", `an ${key.key.keySpec} encapsulated secret is ${length} bytes`);
   stopIfDryRun(req.dryRun);
   const sharedSecret = await mlKemDecapsulateOffLoop(specOf(key.key), await openCurrentMaterial(scope, key), req.sharedSecretCiphertextBlob);
   return { keyId: key.arn, sharedSecret, encapsulationAlgorithm: req.encapsulationAlgorithm };
