@@ -276,6 +276,37 @@ test.serial("DescribeKey's valid_to is the earliest expiry of any material bound
   t.is((await kms.describeKey({ keyId })).keyMetadata!.keyState, KeyState.PENDING_IMPORT, "back without its current material: PendingImport, not Disabled");
 });
 
+test.serial("multi-Region keys with imported material: each replica waits in PendingImport for the same material, imported into it; ciphertexts cross regions", async (t) => {
+  const token = await login(server.url, server.admin.access_key_id, server.admin.secret_access_key);
+  const east = connectGrpc.connect({ url: server.url, token }, "us-east-1");
+  const west = connectGrpc.connect({ url: server.url, token }, "eu-west-1");
+  const keyId = (await east.createKey({ origin: OriginType.EXTERNAL, multiRegion: true })).keyMetadata!.keyId;
+  t.regex(keyId, /^mrk-/);
+  t.is((await failureOf(east.replicateKey({ keyId, replicaRegion: "eu-west-1" }))).exception, "KMSInvalidStateException", "no material to tell which the replica must take");
+  const material = randomBytes(32);
+  const materialId = (await importInto(east, keyId, material, AlgorithmSpec.RSAES_OAEP_SHA_256)).keyMaterialId;
+  const replica = (await east.replicateKey({ keyId, replicaRegion: "eu-west-1" })).replicaKeyMetadata!;
+  t.is(replica.keyState, KeyState.PENDING_IMPORT);
+  t.is(replica.currentKeyMaterialId, materialId, "the replica is bound to the primary's material");
+  const context = { region: "any" };
+  const fromEast = (await east.encrypt({ keyId, plaintext: Buffer.from("east"), encryptionContext: context })).ciphertextBlob;
+  t.is((await failureOf(west.decrypt({ ciphertextBlob: fromEast, encryptionContext: context }))).exception, "KMSInvalidStateException");
+  t.is((await failureOf(importInto(west, keyId, randomBytes(32), AlgorithmSpec.RSAES_OAEP_SHA_256))).exception, "IncorrectKeyMaterialException", "other material never");
+  t.is((await importInto(west, keyId, material, AlgorithmSpec.RSAES_OAEP_SHA_1, { validTo: now + 3 * DAY })).keyMaterialId, materialId);
+  t.is((await west.describeKey({ keyId })).keyMetadata!.keyState, KeyState.ENABLED);
+  t.deepEqual(Buffer.from((await west.decrypt({ ciphertextBlob: fromEast, encryptionContext: context })).plaintext), Buffer.from("east"));
+  const fromWest = (await west.encrypt({ keyId, plaintext: Buffer.from("west"), encryptionContext: context })).ciphertextBlob;
+  t.deepEqual(Buffer.from((await east.decrypt({ ciphertextBlob: fromWest, encryptionContext: context })).plaintext), Buffer.from("west"));
+  t.is((await failureOf(importInto(east, keyId, randomBytes(32), AlgorithmSpec.RSAES_OAEP_SHA_256, { importType: ImportType.NEW_KEY_MATERIAL }))).exception, "UnsupportedOperationException");
+  t.is((await failureOf(east.rotateKeyOnDemand({ keyId }))).exception, "UnsupportedOperationException");
+  // Each region's copy expires on its own.
+  now += 4 * DAY;
+  await server.runScheduledWork();
+  const later = await login(server.url, server.admin.access_key_id, server.admin.secret_access_key);
+  t.is((await connectGrpc.connect({ url: server.url, token: later }, "eu-west-1").describeKey({ keyId })).keyMetadata!.keyState, KeyState.PENDING_IMPORT);
+  t.is((await connectGrpc.connect({ url: server.url, token: later }, "us-east-1").describeKey({ keyId })).keyMetadata!.keyState, KeyState.ENABLED);
+});
+
 test.serial("RSA and EC private keys made by openssl import with RSA_AES_KEY_WRAP and sign; an HMAC key gives the known HMAC", async (t) => {
   const kms = await admin();
   for (const [spec, args, algorithm, hash] of [

@@ -35,7 +35,6 @@ export const createKey: KmsHandlers["createKey"] = async (req, ctx) => {
   if (origin !== "AWS_KMS" && origin !== "EXTERNAL") throw new KmsError("UnsupportedOperationException", `origin ${origin} needs a custom key store, which this server does not have`);
   const external = origin === "EXTERNAL";
   if (external && !isImportableKeySpec(spec)) throw new KmsError("UnsupportedOperationException", `${keySpec} key material cannot be imported (AWS imports symmetric, HMAC, RSA and ECC keys)`);
-  if (external && req.multiRegion) throw new KmsError("UnsupportedOperationException", "multi-Region keys with imported material are not supported by this server");
   checkDescription(req.description);
   const tags = req.tags.map((t) => ({ key: t.tagKey, value: t.tagValue }));
   checkTags(tags);

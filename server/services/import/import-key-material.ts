@@ -56,6 +56,9 @@ export const importKeyMaterial: KmsHandlers["importKeyMaterial"] = async (req, c
     requireExternal(current, keyArn);
     requireState(current, keyArn, ["PendingImport", "Enabled", "Disabled"]);
     const spec = enumValue(KeySpec, current.keySpec);
+    if (isNew && current.multiRegion && importedMaterialsOf(current).length > 0) {
+      throw new KmsError("UnsupportedOperationException", `${keyArn} is a multi-Region key; rotating its imported material (NEW_KEY_MATERIAL) is not supported by this server`);
+    }
     // The first import may say NEW_KEY_MATERIAL for any key; after it only symmetric keys take more.
     if (isNew && spec !== KeySpec.SYMMETRIC_DEFAULT && importedMaterialsOf(current).length > 0) {
       throw new KmsError("UnsupportedOperationException", `${keyArn} is a ${current.keySpec} key; only symmetric encryption keys take new key material`);

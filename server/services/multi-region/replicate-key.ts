@@ -1,5 +1,6 @@
 import { keyScope, now, requireServices } from "../../context.js";
 import { defaultKeyPolicy } from "../../domain/default-key-policy.js";
+import { importedMaterialsOf, withImportedMaterials } from "../../domain/imported-materials.js";
 import type { KeyRecord } from "../../domain/key-record.js";
 import { requireState } from "../../domain/key-state-rules.js";
 import { keyArn } from "../../domain/region.js";
@@ -17,7 +18,9 @@ import { ownKeyId } from "../update-key.js";
 /**
  * ReplicateKey: a copy of a multi-Region primary key in another region of this server, with the
  * same id and every version of the same material (wrapped again for that region), and its own
- * policy, description and tags. Ciphertexts of either then decrypt with the other.
+ * policy, description and tags. Ciphertexts of either then decrypt with the other. A primary with
+ * imported material gives its replica no material, as in AWS: the replica waits in PendingImport
+ * for the very same material (the same key_material_ids), imported into it on its own.
  */
 export const replicateKey: KmsHandlers["replicateKey"] = async (req, ctx) => {
   const scope = keyScope(ctx);
@@ -37,15 +40,21 @@ export const replicateKey: KmsHandlers["replicateKey"] = async (req, ctx) => {
       if (!primary.multiRegion || primary.multiRegionType !== "PRIMARY") {
         throw new KmsError("UnsupportedOperationException", `${arn} is not a multi-Region primary key; only a primary key can be replicated`);
       }
-      requireState(primary, arn, ["Enabled", "Disabled"]);
+      const imported = primary.origin === "EXTERNAL";
+      requireState(primary, arn, imported ? ["Enabled", "Disabled", "PendingImport"] : ["Enabled", "Disabled"]);
+      // Without material there is nothing to tell which material the replica must take.
+      if (imported && importedMaterialsOf(primary).length === 0) throw new KmsError("KMSInvalidStateException", `${arn} has no key material yet: import it into the primary key before replicating it`);
       if (await target.keyring.getKey(primary.keyId)) throw new KmsError("AlreadyExistsException", `${replicaArn} already exists`);
       const there = tx.in(target.keyring);
-      for (const version of await scope.region.keyring.listVersions(primary.keyId)) {
-        const open = (await scope.region.keyring.openKeyVersion(primary.keyId, version.version))!;
-        there.putKeyVersion(primary.keyId, version.version, open.material, version.keyMaterialId, version.createdAt, version.rotationType);
+      if (!imported) {
+        for (const version of await scope.region.keyring.listVersions(primary.keyId)) {
+          const open = (await scope.region.keyring.openKeyVersion(primary.keyId, version.version))!;
+          there.putKeyVersion(primary.keyId, version.version, open.material, version.keyMaterialId, version.createdAt, version.rotationType);
+        }
       }
       const { rotation: _rotation, onDemandRotations: _count, deletionDate: _date, pendingWindowInDays: _window, ...shared } = primary;
-      const copy: KeyRecord = { ...shared, region: target.name, creationDate: now(ctx), description: req.description, policy, tags, multiRegionType: "REPLICA", keyState: primary.keyState };
+      const base: KeyRecord = { ...shared, region: target.name, creationDate: now(ctx), description: req.description, policy, tags, multiRegionType: "REPLICA", keyState: primary.keyState };
+      const copy = imported ? withImportedMaterials(base, importedMaterialsOf(primary).map(({ validTo: _validTo, ...m }) => ({ ...m, imported: false }))) : base;
       there.putKey(copy);
       return copy;
     }),

@@ -44,6 +44,7 @@ export const rotateKeyOnDemand: KmsHandlers["rotateKeyOnDemand"] = async (req, c
 
 /** Makes the material imported for rotation current; the current one goes on decrypting what it encrypted. */
 function rotateToImported(tx: KeyringTransaction, key: KeyRecord, arn: string, at: number): KeyRecord {
+  if (key.multiRegion) throw new KmsError("UnsupportedOperationException", `${arn} is a multi-Region key with imported material; rotating it is not supported by this server`);
   const materials = importedMaterialsOf(key);
   if (!materials.some((m) => m.state === "PENDING_ROTATION")) {
     throw new KmsError("KMSInvalidStateException", `${arn} has no key material pending rotation: import new material with ImportKeyMaterial and import_type NEW_KEY_MATERIAL first.`);
