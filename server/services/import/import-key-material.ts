@@ -56,11 +56,12 @@ export const importKeyMaterial: KmsHandlers["importKeyMaterial"] = async (req, c
     requireExternal(current, keyArn);
     requireState(current, keyArn, ["PendingImport", "Enabled", "Disabled"]);
     const spec = enumValue(KeySpec, current.keySpec);
-    if (isNew && current.multiRegion && importedMaterialsOf(current).length > 0) {
+    const materials = importedMaterialsOf(current);
+    if (isNew && current.multiRegion && materials.length > 0) {
       throw new KmsError("UnsupportedOperationException", `${keyArn} is a multi-Region key; rotating its imported material (NEW_KEY_MATERIAL) is not supported by this server`);
     }
     // The first import may say NEW_KEY_MATERIAL for any key; after it only symmetric keys take more.
-    if (isNew && spec !== KeySpec.SYMMETRIC_DEFAULT && importedMaterialsOf(current).length > 0) {
+    if (isNew && spec !== KeySpec.SYMMETRIC_DEFAULT && materials.length > 0) {
       throw new KmsError("UnsupportedOperationException", `${keyArn} is a ${current.keySpec} key; only symmetric encryption keys take new key material`);
     }
     const token = openImportToken(importKeys.token, req.importToken, { region: scope.region.name, keyId: current.keyId }, at);
@@ -77,7 +78,6 @@ export const importKeyMaterial: KmsHandlers["importKeyMaterial"] = async (req, c
       const canonical = canonicalImportedMaterial(spec, material);
       try {
         const keyMaterialId = materialFingerprint(importKeys.fingerprint, canonical);
-        const materials = importedMaterialsOf(current);
         const known = materials.find((m) => sameId(m.keyMaterialId, keyMaterialId));
         if (req.keyMaterialId !== "" && !sameId(req.keyMaterialId, keyMaterialId)) throw new KmsError("IncorrectKeyMaterialException", `The key material imported is not the key material ${req.keyMaterialId}.`);
         const description = req.keyMaterialDescription !== "" ? { description: req.keyMaterialDescription } : {};
