@@ -276,7 +276,7 @@ test.serial("DescribeKey's valid_to is the earliest expiry of any material bound
   t.is((await kms.describeKey({ keyId })).keyMetadata!.keyState, KeyState.PENDING_IMPORT, "back without its current material: PendingImport, not Disabled");
 });
 
-test.serial("multi-Region keys with imported material: each replica waits in PendingImport for the same material, imported into it; ciphertexts cross regions", async (t) => {
+test.serial("multi-Region keys with imported material: each replica waits for the same material; new material goes into the primary, then each replica, and rotates every region at once", async (t) => {
   const token = await login(server.url, server.admin.access_key_id, server.admin.secret_access_key);
   const east = connectGrpc.connect({ url: server.url, token }, "us-east-1");
   const west = connectGrpc.connect({ url: server.url, token }, "eu-west-1");
@@ -297,8 +297,23 @@ test.serial("multi-Region keys with imported material: each replica waits in Pen
   t.deepEqual(Buffer.from((await west.decrypt({ ciphertextBlob: fromEast, encryptionContext: context })).plaintext), Buffer.from("east"));
   const fromWest = (await west.encrypt({ keyId, plaintext: Buffer.from("west"), encryptionContext: context })).ciphertextBlob;
   t.deepEqual(Buffer.from((await east.decrypt({ ciphertextBlob: fromWest, encryptionContext: context })).plaintext), Buffer.from("west"));
-  t.is((await failureOf(importInto(east, keyId, randomBytes(32), AlgorithmSpec.RSAES_OAEP_SHA_256, { importType: ImportType.NEW_KEY_MATERIAL }))).exception, "UnsupportedOperationException");
-  t.is((await failureOf(east.rotateKeyOnDemand({ keyId }))).exception, "UnsupportedOperationException");
+  // Rotation: new material goes into the primary, then into each replica; then the primary rotates every region at once.
+  const second = randomBytes(32);
+  t.is((await failureOf(importInto(west, keyId, second, AlgorithmSpec.RSAES_OAEP_SHA_256, { importType: ImportType.NEW_KEY_MATERIAL }))).exception, "UnsupportedOperationException", "not into a replica");
+  const secondId = (await importInto(east, keyId, second, AlgorithmSpec.RSAES_OAEP_SHA_256, { importType: ImportType.NEW_KEY_MATERIAL })).keyMaterialId;
+  const pendingState = async () => (await east.listKeyRotations({ keyId, includeKeyMaterial: IncludeKeyMaterial.ALL_KEY_MATERIAL })).rotations.find((r) => r.keyMaterialId === secondId)!.keyMaterialState;
+  t.is(await pendingState(), KeyMaterialState.PENDING_MULTI_REGION_IMPORT_AND_ROTATION);
+  t.regex((await failureOf(east.rotateKeyOnDemand({ keyId }))).message, /not yet imported in eu-west-1/);
+  await importInto(west, keyId, second, AlgorithmSpec.RSAES_OAEP_SHA_256, { importType: ImportType.EXISTING_KEY_MATERIAL, keyMaterialId: secondId });
+  t.is(await pendingState(), KeyMaterialState.PENDING_ROTATION);
+  t.is((await west.describeKey({ keyId })).keyMetadata!.currentKeyMaterialId, materialId, "nothing rotates before RotateKeyOnDemand");
+  await east.rotateKeyOnDemand({ keyId });
+  t.is((await east.describeKey({ keyId })).keyMetadata!.currentKeyMaterialId, secondId);
+  t.is((await west.describeKey({ keyId })).keyMetadata!.currentKeyMaterialId, secondId, "the replica rotated in the same batch");
+  const rotatedWest = (await west.encrypt({ keyId, plaintext: Buffer.from("after"), encryptionContext: context })).ciphertextBlob;
+  t.deepEqual(openOutside(rotatedWest, second, context), Buffer.from("after"));
+  t.deepEqual(Buffer.from((await east.decrypt({ ciphertextBlob: rotatedWest, encryptionContext: context })).plaintext), Buffer.from("after"));
+  t.deepEqual(Buffer.from((await west.decrypt({ ciphertextBlob: fromEast, encryptionContext: context })).plaintext), Buffer.from("east"), "the first material still decrypts everywhere");
   // Each region's copy expires on its own.
   now += 4 * DAY;
   await server.runScheduledWork();

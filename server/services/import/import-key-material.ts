@@ -13,8 +13,9 @@ import { checkByteLength } from "../../domain/validation.js";
 import { KmsError, validationError } from "../../errors/kms-error.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { enumValue } from "../proto-enum.js";
-import { DAY_MS } from "../rotation/key-rotation.js";
-import { updateKey } from "../update-key.js";
+import { withKeyLocks } from "../multi-region/multi-region-keys.js";
+import { DAY_MS, replicaKeyrings } from "../rotation/key-rotation.js";
+import { ownKeyId, updateKey } from "../update-key.js";
 import { materialFingerprint, requireExternal, stageImportedMaterials } from "./imported-keys.js";
 
 /** AWS: valid_to is at most 365 days ahead. */
@@ -30,13 +31,16 @@ const DESCRIPTION = /^[a-zA-Z0-9:/_\s.-]{1,256}$/;
  *   (IncorrectKeyMaterialException otherwise), e.g. after it was deleted or expired, or to change
  *   its expiry; a key_material_id given must be that material's.
  * - NEW_KEY_MATERIAL (symmetric encryption keys only) associates new material, PENDING_ROTATION
- *   until RotateKeyOnDemand makes it current; one at a time.
+ *   until RotateKeyOnDemand makes it current; one at a time. For a multi-Region key it goes into
+ *   the primary, which associates it with every replica too (in the same batch, under their
+ *   locks); each replica then takes it as EXISTING_KEY_MATERIAL, and the primary rotates once all
+ *   have it.
  * The key is Enabled once every material it is bound to is here; with KEY_MATERIAL_EXPIRES the
  * scheduler deletes a material at its valid_to.
  */
 export const importKeyMaterial: KmsHandlers["importKeyMaterial"] = async (req, ctx) => {
   const scope = keyScope(ctx);
-  const { importKeys } = requireServices(ctx);
+  const { importKeys, regions } = requireServices(ctx);
   const at = now(ctx);
   checkByteLength("import_token", req.importToken, { min: 1, max: MAX_IMPORT_TOKEN_BYTES });
   checkByteLength("encrypted_key_material", req.encryptedKeyMaterial, { min: 1, max: 6144 });
@@ -52,13 +56,19 @@ export const importKeyMaterial: KmsHandlers["importKeyMaterial"] = async (req, c
   const expiry = { expirationModel: expires ? "KEY_MATERIAL_EXPIRES" : "KEY_MATERIAL_DOES_NOT_EXPIRE", ...(validTo !== undefined ? { validTo } : {}) } as const;
 
   const imported: { keyMaterialId?: string } = {};
-  const { arn } = await updateKey(scope, req.keyId, async (current, keyArn, tx) => {
+  // A multi-Region primary's new material is associated with its replicas too: their locks first.
+  const keyId = ownKeyId(scope, req.keyId).keyId;
+  const replicasNow = async () => {
+    const key = await scope.region.keyring.getKey(keyId);
+    return key && isNew && key.origin === "EXTERNAL" ? replicaKeyrings(regions, key) : [];
+  };
+  const { arn } = await withKeyLocks(keyId, replicasNow, (replicas) => updateKey(scope, req.keyId, async (current, keyArn, tx) => {
     requireExternal(current, keyArn);
     requireState(current, keyArn, ["PendingImport", "Enabled", "Disabled"]);
     const spec = enumValue(KeySpec, current.keySpec);
     const materials = importedMaterialsOf(current);
-    if (isNew && current.multiRegion && materials.length > 0) {
-      throw new KmsError("UnsupportedOperationException", `${keyArn} is a multi-Region key; rotating its imported material (NEW_KEY_MATERIAL) is not supported by this server`);
+    if (isNew && current.multiRegionType === "REPLICA") {
+      throw new KmsError("UnsupportedOperationException", `${keyArn} is a multi-Region replica: import new key material into its primary key, then this same material here`);
     }
     // The first import may say NEW_KEY_MATERIAL for any key; after it only symmetric keys take more.
     if (isNew && spec !== KeySpec.SYMMETRIC_DEFAULT && materials.length > 0) {
@@ -91,6 +101,14 @@ export const importKeyMaterial: KmsHandlers["importKeyMaterial"] = async (req, c
           if (pending) throw new KmsError("KMSInvalidStateException", `${keyArn} already has key material pending rotation (${pending.keyMaterialId}); rotate to it with RotateKeyOnDemand or delete it with DeleteImportedKeyMaterial first.`);
           const version = Math.max(...materials.map((m) => m.version)) + 1;
           next = [...materials, { version, keyMaterialId, state: "PENDING_ROTATION", imported: true, ...expiry, ...description }];
+          // Each replica is bound to it too, at the same version, and waits for it.
+          for (const keyring of replicas) {
+            const replica = await keyring.getKey(keyId);
+            if (!replica) continue;
+            const there = tx.in(keyring);
+            const waiting: ImportedMaterialRecord = { version, keyMaterialId, state: "PENDING_ROTATION", imported: false, expirationModel: expiry.expirationModel, ...description };
+            there.putKey(stageImportedMaterials(there, replica, [...importedMaterialsOf(replica), waiting]));
+          }
         } else {
           if (!known) throw new KmsError("IncorrectKeyMaterialException", "This key material is not associated with the key: import new material with import_type NEW_KEY_MATERIAL.");
           next = materials.map((m) => (m === known ? { ...stripExpiry(m), imported: true, ...expiry, ...description } : m));
@@ -106,7 +124,7 @@ export const importKeyMaterial: KmsHandlers["importKeyMaterial"] = async (req, c
     } finally {
       material.fill(0);
     }
-  });
+  }));
   return { keyId: arn, keyMaterialId: imported.keyMaterialId! };
 };
 

@@ -33,13 +33,14 @@ export function stageImportedMaterials(tx: KeyringTransaction, key: KeyRecord, m
 }
 
 /**
- * Deletes imported materials: one pending rotation is no longer associated at all; any other
- * waits to be imported again (the key waits in PendingImport until it is).
+ * Deletes imported materials: one pending rotation is no longer associated at all (in a
+ * multi-Region key, where every region's copy is bound to it, it waits to be imported again);
+ * any other waits to be imported again (the key waits in PendingImport until it is).
  */
 export function deleteImportedMaterials(tx: KeyringTransaction, key: KeyRecord, which: (m: ImportedMaterialRecord) => boolean): KeyRecord {
   const materials = importedMaterialsOf(key).flatMap((m) => {
     if (!which(m)) return [m];
-    if (m.state === "PENDING_ROTATION") return [];
+    if (m.state === "PENDING_ROTATION" && !key.multiRegion) return [];
     const { validTo: _validTo, ...rest } = m;
     return [{ ...rest, imported: false }];
   });

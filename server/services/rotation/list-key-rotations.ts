@@ -2,14 +2,16 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { RotationsListEntrySchema } from "../../../gen/kms/v1/rotation_pb.js";
 import { ExpirationModelType, ImportState, IncludeKeyMaterial, KeyMaterialState, RotationType } from "../../../gen/kms/v1/types_pb.js";
-import { keyScope, type KeyScope } from "../../context.js";
+import { keyScope, requireServices, type KeyScope } from "../../context.js";
 import { importedMaterialsOf } from "../../domain/imported-materials.js";
 import type { KeyRecord } from "../../domain/key-record.js";
+import type { Region } from "../../domain/region.js";
 import { decodeMarker, toPage } from "../../domain/pagination.js";
 import { listLimit } from "../../domain/validation.js";
 import { KmsError } from "../../errors/kms-error.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { enumValue } from "../proto-enum.js";
+import { copiesOf } from "../multi-region/multi-region-keys.js";
 import { resolveKeyByIdOrArn } from "../resolve-key.js";
 import { requireRotatable } from "./key-rotation.js";
 
@@ -31,7 +33,7 @@ export const listKeyRotations: KmsHandlers["listKeyRotations"] = async (req, ctx
   if (!/^\d+$/.test(marker)) throw new KmsError("InvalidMarkerException", "marker was not returned by this listing");
   const after = Number(marker);
   const all = req.includeKeyMaterial === IncludeKeyMaterial.ALL_KEY_MATERIAL;
-  const materials = key.origin === "EXTERNAL" ? importedMaterials(key) : await generatedMaterials(scope, key);
+  const materials = key.origin === "EXTERNAL" ? importedMaterials(key, await missingInSomeRegion(requireServices(ctx).regions, key)) : await generatedMaterials(scope, key);
   const listed = materials.filter((m) => m.version > after && (all || m.rotated));
   const page = toPage("rotations", listed.slice(0, limit + 1), limit, (m) => String(m.version));
   return { rotations: page.items.map((m) => m.entry), nextMarker: page.nextMarker, truncated: page.truncated };
@@ -50,7 +52,15 @@ async function generatedMaterials(scope: KeyScope, key: KeyRecord): Promise<List
   }));
 }
 
-function importedMaterials(key: KeyRecord): Listed[] {
+/** The versions of a multi-Region key that some region's copy does not hold yet. */
+async function missingInSomeRegion(regions: ReadonlyMap<string, Region>, key: KeyRecord): Promise<ReadonlySet<number>> {
+  if (!key.multiRegion) return new Set();
+  const copies = await copiesOf(regions, key);
+  return new Set(copies.flatMap((c) => importedMaterialsOf(c.key).filter((m) => !m.imported).map((m) => m.version)));
+}
+
+/** Imported materials; one pending rotation that some region lacks is PENDING_MULTI_REGION_IMPORT_AND_ROTATION, as AWS lists it. */
+function importedMaterials(key: KeyRecord, missing: ReadonlySet<number>): Listed[] {
   return [...importedMaterialsOf(key)]
     .sort((a, b) => a.version - b.version)
     .map((m) => ({
@@ -61,7 +71,7 @@ function importedMaterials(key: KeyRecord): Listed[] {
         keyMaterialId: m.keyMaterialId,
         keyMaterialDescription: m.description ?? "",
         importState: m.imported ? ImportState.IMPORTED : ImportState.PENDING_IMPORT,
-        keyMaterialState: enumValue(KeyMaterialState, m.state),
+        keyMaterialState: m.state === "PENDING_ROTATION" && missing.has(m.version) ? KeyMaterialState.PENDING_MULTI_REGION_IMPORT_AND_ROTATION : enumValue(KeyMaterialState, m.state),
         expirationModel: enumValue(ExpirationModelType, m.expirationModel),
         ...(m.validTo !== undefined ? { validTo: timestampFromMs(m.validTo) } : {}),
         ...(m.rotationDate !== undefined ? { rotationDate: timestampFromMs(m.rotationDate), rotationType: RotationType.ON_DEMAND } : {}),

@@ -3,7 +3,7 @@ import { importedMaterialsOf } from "../../domain/imported-materials.js";
 import type { KeyRecord } from "../../domain/key-record.js";
 import { requireUsableForCrypto } from "../../domain/key-state-rules.js";
 import { KmsError } from "../../errors/kms-error.js";
-import type { KeyringTransaction } from "../../store/keyring.js";
+import type { Keyring, KeyringTransaction } from "../../store/keyring.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { stageImportedMaterials } from "../import/imported-keys.js";
 import { withKeyLocks } from "../multi-region/multi-region-keys.js";
@@ -34,7 +34,7 @@ export const rotateKeyOnDemand: KmsHandlers["rotateKeyOnDemand"] = async (req, c
       requireUsableForCrypto(current, keyArn);
       const done = current.onDemandRotations ?? 0;
       if (done >= MAX_ON_DEMAND_ROTATIONS) throw new KmsError("LimitExceededException", `${keyArn} has had its ${MAX_ON_DEMAND_ROTATIONS} on-demand rotations`);
-      const rotated = current.origin === "EXTERNAL" ? rotateToImported(tx, current, keyArn, at) : await rotateKey(tx, current, at, "ON_DEMAND", replicas);
+      const rotated = current.origin === "EXTERNAL" ? await rotateToImported(tx, current, keyArn, at, replicas) : await rotateKey(tx, current, at, "ON_DEMAND", replicas);
       return { ...rotated, onDemandRotations: done + 1 };
     }),
   );
@@ -42,16 +42,24 @@ export const rotateKeyOnDemand: KmsHandlers["rotateKeyOnDemand"] = async (req, c
   return { keyId: rotated.keyId };
 };
 
-/** Makes the material imported for rotation current; the current one goes on decrypting what it encrypted. */
-function rotateToImported(tx: KeyringTransaction, key: KeyRecord, arn: string, at: number): KeyRecord {
-  if (key.multiRegion) throw new KmsError("UnsupportedOperationException", `${arn} is a multi-Region key with imported material; rotating it is not supported by this server`);
-  const materials = importedMaterialsOf(key);
-  if (!materials.some((m) => m.state === "PENDING_ROTATION")) {
-    throw new KmsError("KMSInvalidStateException", `${arn} has no key material pending rotation: import new material with ImportKeyMaterial and import_type NEW_KEY_MATERIAL first.`);
+/**
+ * Makes the material imported for rotation current; the current one goes on decrypting what it
+ * encrypted. A multi-Region key rotates in every region at once (in one batch, under the
+ * replicas' locks), and only once every region's copy holds the new material.
+ */
+async function rotateToImported(tx: KeyringTransaction, key: KeyRecord, arn: string, at: number, replicas: readonly Keyring[]): Promise<KeyRecord> {
+  const pending = importedMaterialsOf(key).find((m) => m.state === "PENDING_ROTATION");
+  if (!pending) throw new KmsError("KMSInvalidStateException", `${arn} has no key material pending rotation: import new material with ImportKeyMaterial and import_type NEW_KEY_MATERIAL first.`);
+  const copies = await Promise.all(replicas.map(async (keyring) => ({ keyring, key: (await keyring.getKey(key.keyId))! })));
+  const missing = [key, ...copies.map((c) => c.key)].filter((copy) => !importedMaterialsOf(copy).some((m) => m.version === pending.version && m.imported));
+  if (missing.length > 0) {
+    throw new KmsError("KMSInvalidStateException", `${arn}: the key material pending rotation is not yet imported in ${missing.map((c) => c.region).join(", ")}; import it there first.`);
   }
-  return stageImportedMaterials(
-    tx,
-    key,
-    materials.map((m) => (m.state === "PENDING_ROTATION" ? { ...m, state: "CURRENT", rotationDate: at } : m.state === "CURRENT" ? { ...m, state: "NON_CURRENT" } : m)),
-  );
+  const rotate = (copy: KeyRecord) =>
+    importedMaterialsOf(copy).map((m) => (m.state === "PENDING_ROTATION" ? { ...m, state: "CURRENT" as const, rotationDate: at } : m.state === "CURRENT" ? { ...m, state: "NON_CURRENT" as const } : m));
+  for (const { keyring, key: replica } of copies) {
+    const there = tx.in(keyring);
+    there.putKey(stageImportedMaterials(there, replica, rotate(replica)));
+  }
+  return stageImportedMaterials(tx, key, rotate(key));
 }
