@@ -300,6 +300,12 @@ test.serial("multi-Region keys with imported material: each replica waits for th
   // Rotation: new material goes into the primary, then into each replica; then the primary rotates every region at once.
   const second = randomBytes(32);
   t.is((await failureOf(importInto(west, keyId, second, AlgorithmSpec.RSAES_OAEP_SHA_256, { importType: ImportType.NEW_KEY_MATERIAL }))).exception, "UnsupportedOperationException", "not into a replica");
+  // Pending material deleted from the primary goes from every region, and other material can take its place.
+  const discarded = (await importInto(east, keyId, randomBytes(32), AlgorithmSpec.RSAES_OAEP_SHA_256, { importType: ImportType.NEW_KEY_MATERIAL })).keyMaterialId;
+  const westIds = async () => (await west.listKeyRotations({ keyId, includeKeyMaterial: IncludeKeyMaterial.ALL_KEY_MATERIAL })).rotations.map((r) => r.keyMaterialId);
+  t.deepEqual(await westIds(), [materialId, discarded], "a replica lists the materials it is bound to");
+  await east.deleteImportedKeyMaterial({ keyId, keyMaterialId: discarded });
+  t.deepEqual(await westIds(), [materialId]);
   const secondId = (await importInto(east, keyId, second, AlgorithmSpec.RSAES_OAEP_SHA_256, { importType: ImportType.NEW_KEY_MATERIAL })).keyMaterialId;
   const pendingState = async () => (await east.listKeyRotations({ keyId, includeKeyMaterial: IncludeKeyMaterial.ALL_KEY_MATERIAL })).rotations.find((r) => r.keyMaterialId === secondId)!.keyMaterialState;
   t.is(await pendingState(), KeyMaterialState.PENDING_MULTI_REGION_IMPORT_AND_ROTATION);

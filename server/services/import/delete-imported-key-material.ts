@@ -1,29 +1,51 @@
-import { keyScope } from "../../context.js";
+import { keyScope, requireServices } from "../../context.js";
 import { importedMaterialsOf } from "../../domain/imported-materials.js";
 import { requireState } from "../../domain/key-state-rules.js";
 import { KmsError } from "../../errors/kms-error.js";
+import type { Keyring } from "../../store/keyring.js";
 import type { KmsHandlers } from "../handler-types.js";
-import { updateKey } from "../update-key.js";
-import { deleteImportedMaterials, requireExternal } from "./imported-keys.js";
+import { withKeyLocks } from "../multi-region/multi-region-keys.js";
+import { replicaKeyrings } from "../rotation/key-rotation.js";
+import { ownKeyId, updateKey } from "../update-key.js";
+import { deleteImportedMaterials, requireExternal, stageImportedMaterials } from "./imported-keys.js";
 
 /**
  * DeleteImportedKeyMaterial: deletes one material at once, the current one unless key_material_id
  * names another. A key missing a material it is bound to waits in PendingImport for that same
- * material; material pending rotation is simply no longer associated.
+ * material. Material pending rotation is no longer associated at all; deleted from a
+ * multi-Region primary, it goes from every replica too, as in AWS (in one batch, under their
+ * locks), so other material can take its place.
  */
 export const deleteImportedKeyMaterial: KmsHandlers["deleteImportedKeyMaterial"] = async (req, ctx) => {
   const scope = keyScope(ctx);
-  const deleted: { keyMaterialId?: string } = {};
-  const { key: updated, arn } = await updateKey(scope, req.keyId, async (key, keyArn, tx) => {
-    requireExternal(key, keyArn);
-    // As in AWS, also while pending deletion (the key stays so).
-    requireState(key, keyArn, ["Enabled", "Disabled", "PendingImport", "PendingDeletion"]);
-    const materials = importedMaterialsOf(key);
-    const target = req.keyMaterialId === "" ? materials.find((m) => m.state === "CURRENT") : materials.find((m) => m.keyMaterialId === req.keyMaterialId);
-    if (req.keyMaterialId !== "" && !target) throw new KmsError("NotFoundException", `${keyArn} has no key material ${req.keyMaterialId}`);
-    deleted.keyMaterialId = target?.keyMaterialId ?? "";
-    return target ? deleteImportedMaterials(tx, key, (m) => m === target) : key;
-  });
-  scope.region.keyring.forgetMaterial(updated.keyId);
+  const deleted: { keyMaterialId?: string; elsewhere: Keyring[] } = { elsewhere: [] };
+  const keyId = ownKeyId(scope, req.keyId).keyId;
+  const replicasNow = async () => {
+    const key = await scope.region.keyring.getKey(keyId);
+    return key?.origin === "EXTERNAL" ? replicaKeyrings(requireServices(ctx).regions, key) : [];
+  };
+  const { key: updated, arn } = await withKeyLocks(keyId, replicasNow, (replicas) =>
+    updateKey(scope, req.keyId, async (key, keyArn, tx) => {
+      requireExternal(key, keyArn);
+      // As in AWS, also while pending deletion (the key stays so).
+      requireState(key, keyArn, ["Enabled", "Disabled", "PendingImport", "PendingDeletion"]);
+      const materials = importedMaterialsOf(key);
+      const target = req.keyMaterialId === "" ? materials.find((m) => m.state === "CURRENT") : materials.find((m) => m.keyMaterialId === req.keyMaterialId);
+      if (req.keyMaterialId !== "" && !target) throw new KmsError("NotFoundException", `${keyArn} has no key material ${req.keyMaterialId}`);
+      deleted.keyMaterialId = target?.keyMaterialId ?? "";
+      if (!target) return key;
+      if (target.state !== "PENDING_ROTATION" || key.multiRegionType !== "PRIMARY") return deleteImportedMaterials(tx, key, (m) => m === target);
+      for (const keyring of replicas) {
+        const replica = await keyring.getKey(keyId);
+        if (!replica) continue;
+        const there = tx.in(keyring);
+        there.putKey(stageImportedMaterials(there, replica, importedMaterialsOf(replica).filter((m) => m.version !== target.version)));
+        deleted.elsewhere.push(keyring);
+      }
+      return stageImportedMaterials(tx, key, materials.filter((m) => m !== target));
+    }),
+  );
+  // Deleted material does not stay in memory either.
+  for (const keyring of [scope.region.keyring, ...deleted.elsewhere]) keyring.forgetMaterial(updated.keyId);
   return { keyId: arn, keyMaterialId: deleted.keyMaterialId ?? "" };
 };

@@ -17,11 +17,16 @@ export const MAX_ON_DEMAND_ROTATIONS = 25;
  * imported for it). A multi-Region key rotates through its primary.
  */
 export function requireRotatable(key: KeyRecord, arn: string, how: "automatically" | "on demand" = "automatically"): void {
+  requireRotatingKind(key, arn, how);
+  if (key.multiRegionType === "REPLICA") throw new KmsError("UnsupportedOperationException", `${arn} is a multi-Region replica; rotation is managed on its primary key`);
+}
+
+/** The kind of key that rotates, replica or not (ListKeyRotations reads a replica's materials too). */
+export function requireRotatingKind(key: KeyRecord, arn: string, how: "automatically" | "on demand"): void {
   const origins = how === "automatically" ? ["AWS_KMS"] : ["AWS_KMS", "EXTERNAL"];
   if (key.keySpec !== "SYMMETRIC_DEFAULT" || !origins.includes(key.origin)) {
     throw new KmsError("UnsupportedOperationException", `${arn} is a ${key.keySpec} key of origin ${key.origin}; only symmetric encryption keys with ${origins.join(" or ")} material rotate ${how}`);
   }
-  if (key.multiRegionType === "REPLICA") throw new KmsError("UnsupportedOperationException", `${arn} is a multi-Region replica; rotation is managed on its primary key`);
 }
 
 /**

@@ -13,7 +13,7 @@ import type { KmsHandlers } from "../handler-types.js";
 import { enumValue } from "../proto-enum.js";
 import { copiesOf } from "../multi-region/multi-region-keys.js";
 import { resolveKeyByIdOrArn } from "../resolve-key.js";
-import { requireRotatable } from "./key-rotation.js";
+import { requireRotatingKind } from "./key-rotation.js";
 
 type Entry = MessageInitShape<typeof RotationsListEntrySchema>;
 /** One key material in version order; `rotated` when a rotation made it (the others are listed only with ALL_KEY_MATERIAL). */
@@ -27,7 +27,8 @@ type Listed = { readonly version: number; readonly rotated: boolean; readonly en
 export const listKeyRotations: KmsHandlers["listKeyRotations"] = async (req, ctx) => {
   const scope = keyScope(ctx);
   const { key, arn } = await resolveKeyByIdOrArn(scope, req.keyId);
-  requireRotatable(key, arn, "on demand");
+  // A replica's materials too: its operator imports them by key_material_id.
+  requireRotatingKind(key, arn, "on demand");
   const limit = listLimit(req.limit);
   const marker = decodeMarker("rotations", req.marker) ?? "0";
   if (!/^\d+$/.test(marker)) throw new KmsError("InvalidMarkerException", "marker was not returned by this listing");
@@ -52,10 +53,10 @@ async function generatedMaterials(scope: KeyScope, key: KeyRecord): Promise<List
   }));
 }
 
-/** The versions of a multi-Region key that some region's copy does not hold yet. */
+/** The versions of a multi-Region key that another region's copy does not hold yet (this copy's own lack shows as its import state). */
 async function missingInSomeRegion(regions: ReadonlyMap<string, Region>, key: KeyRecord): Promise<ReadonlySet<number>> {
   if (!key.multiRegion) return new Set();
-  const copies = await copiesOf(regions, key);
+  const copies = (await copiesOf(regions, key)).filter((c) => c.region.name !== key.region);
   return new Set(copies.flatMap((c) => importedMaterialsOf(c.key).filter((m) => !m.imported).map((m) => m.version)));
 }
 

@@ -53,7 +53,8 @@ async function rotateToImported(tx: KeyringTransaction, key: KeyRecord, arn: str
   const copies = await Promise.all(replicas.map(async (keyring) => ({ keyring, key: (await keyring.getKey(key.keyId))! })));
   const missing = [key, ...copies.map((c) => c.key)].filter((copy) => !importedMaterialsOf(copy).some((m) => m.version === pending.version && m.imported));
   if (missing.length > 0) {
-    throw new KmsError("KMSInvalidStateException", `${arn}: the key material pending rotation is not yet imported in ${missing.map((c) => c.region).join(", ")}; import it there first.`);
+    const where = missing.map((c) => (c.keyState === "PendingDeletion" ? `${c.region} (pending deletion: cancel it, or wait for it)` : c.region));
+    throw new KmsError("KMSInvalidStateException", `${arn}: the key material pending rotation is not yet imported in ${where.join(", ")}; import it there first.`);
   }
   const rotate = (copy: KeyRecord) =>
     importedMaterialsOf(copy).map((m) => (m.state === "PENDING_ROTATION" ? { ...m, state: "CURRENT" as const, rotationDate: at } : m.state === "CURRENT" ? { ...m, state: "NON_CURRENT" as const } : m));
