@@ -44,7 +44,6 @@ const fieldDefaults: Readonly<Record<string, string>> = {
   destination_encryption_algorithm: "SYMMETRIC_DEFAULT",
 };
 
-
 /** What a condition context is built from. */
 export interface ConditionFacts {
   caller: Caller;

@@ -10,7 +10,6 @@ import { KEY_USING_OPERATIONS } from "../domain/cryptographic-operations.js";
 import { KmsError } from "../errors/kms-error.js";
 import type { ChainRequest, Next } from "./next.js";
 
-
 /**
  * Writes one audit record per request: allowed, denied, or failed before a decision (bad
  * credentials, unknown key). The record goes into the hash chain with the request's changes,

@@ -76,11 +76,12 @@ function noAllow(missing: PolicyType): AuthorizationDenial {
  */
 export function authorize(input: AuthorizationInput): AuthorizationResult {
   const { request, key, role, identityPolicies, sessionPolicy } = input;
-  // The resource-based policy: the key's, or the role's trust policy.
-  const resource = key ? { policy: key.policy, accountId: key.accountId, source: "key-policy" as const } : role && { policy: role.trustPolicy, accountId: role.accountId, source: "trust-policy" as const };
+  // The resource-based policy: the key's, or the role's trust policy (plain values: this runs on every request).
+  const resourcePolicy = key ? key.policy : role?.trustPolicy;
+  const resourceSource = key ? "key-policy" : "trust-policy";
 
-  const resourceDecision: PolicyDecision = resource ? evaluatePolicy(resource.policy, request) : { effect: "None" };
-  if (resourceDecision.effect === "Deny") return deny(resource!.source, resourceDecision);
+  const resourceDecision: PolicyDecision = resourcePolicy ? evaluatePolicy(resourcePolicy, request) : { effect: "None" };
+  if (resourceDecision.effect === "Deny") return deny(resourceSource, resourceDecision);
 
   let identityAllow: DecidedBy | undefined;
   for (const { name, policy } of identityPolicies) {
@@ -95,15 +96,15 @@ export function authorize(input: AuthorizationInput): AuthorizationResult {
   const sessionPart: DecidedBy[] | undefined =
     sessionDecision === undefined ? [] : sessionDecision.effect === "Allow" ? [{ source: "session-policy", statement: sessionDecision.statement }] : undefined;
 
-  if (!resource) {
+  if (!resourcePolicy) {
     if (!identityAllow) return noAllow("identity-based");
     return sessionPart ? { allowed: true, decidedBy: [identityAllow, ...sessionPart] } : noAllow("session");
   }
 
-  const sameAccount = request.principal.accountId === resource.accountId;
+  const sameAccount = request.principal.accountId === (key ? key.accountId : role!.accountId);
   let missing: PolicyType = "resource-based";
   if (resourceDecision.effect === "Allow") {
-    const resourcePart: DecidedBy = { source: resource.source, statement: resourceDecision.statement };
+    const resourcePart: DecidedBy = { source: resourceSource, statement: resourceDecision.statement };
     if (sameAccount && resourceDecision.via === "direct") {
       if (resourceDecision.namesSession) return { allowed: true, decidedBy: [resourcePart] };
       if (sessionPart) return { allowed: true, decidedBy: [resourcePart, ...sessionPart] };

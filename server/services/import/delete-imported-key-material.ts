@@ -7,7 +7,7 @@ import type { KmsHandlers } from "../handler-types.js";
 import { withKeyLocks } from "../multi-region/multi-region-keys.js";
 import { replicaKeyrings } from "../rotation/key-rotation.js";
 import { ownKeyId, updateKey } from "../update-key.js";
-import { deleteImportedMaterials, requireExternal, stageImportedMaterials } from "./imported-keys.js";
+import { deleteImportedMaterials, replicaCopies, requireExternal, stageImportedMaterials, stageInReplicas } from "./imported-keys.js";
 
 /**
  * DeleteImportedKeyMaterial: deletes one material at once, the current one unless key_material_id
@@ -35,13 +35,9 @@ export const deleteImportedKeyMaterial: KmsHandlers["deleteImportedKeyMaterial"]
       deleted.keyMaterialId = target?.keyMaterialId ?? "";
       if (!target) return key;
       if (target.state !== "PENDING_ROTATION" || key.multiRegionType !== "PRIMARY") return deleteImportedMaterials(tx, key, (m) => m === target);
-      for (const keyring of replicas) {
-        const replica = await keyring.getKey(keyId);
-        if (!replica) continue;
-        const there = tx.in(keyring);
-        there.putKey(stageImportedMaterials(there, replica, importedMaterialsOf(replica).filter((m) => m.version !== target.version)));
-        deleted.elsewhere.push(keyring);
-      }
+      const copies = await replicaCopies(keyId, replicas);
+      stageInReplicas(tx, copies, (theirs) => theirs.filter((m) => m.version !== target.version));
+      deleted.elsewhere.push(...copies.map((c) => c.keyring));
       return stageImportedMaterials(tx, key, materials.filter((m) => m !== target));
     }),
   );

@@ -16,7 +16,7 @@ import { enumValue } from "../proto-enum.js";
 import { withKeyLocks } from "../multi-region/multi-region-keys.js";
 import { DAY_MS, replicaKeyrings } from "../rotation/key-rotation.js";
 import { ownKeyId, updateKey } from "../update-key.js";
-import { materialFingerprint, requireExternal, stageImportedMaterials } from "./imported-keys.js";
+import { materialFingerprint, replicaCopies, requireExternal, stageImportedMaterials, stageInReplicas } from "./imported-keys.js";
 
 /** AWS: valid_to is at most 365 days ahead. */
 const MAX_VALIDITY_MS = 365 * DAY_MS;
@@ -59,8 +59,9 @@ export const importKeyMaterial: KmsHandlers["importKeyMaterial"] = async (req, c
   // A multi-Region primary's new material is associated with its replicas too: their locks first.
   const keyId = ownKeyId(scope, req.keyId).keyId;
   const replicasNow = async () => {
+    if (!isNew) return [];
     const key = await scope.region.keyring.getKey(keyId);
-    return key && isNew && key.origin === "EXTERNAL" ? replicaKeyrings(regions, key) : [];
+    return key?.origin === "EXTERNAL" ? replicaKeyrings(regions, key) : [];
   };
   const { arn } = await withKeyLocks(keyId, replicasNow, (replicas) => updateKey(scope, req.keyId, async (current, keyArn, tx) => {
     requireExternal(current, keyArn);
@@ -102,13 +103,8 @@ export const importKeyMaterial: KmsHandlers["importKeyMaterial"] = async (req, c
           const version = Math.max(...materials.map((m) => m.version)) + 1;
           next = [...materials, { version, keyMaterialId, state: "PENDING_ROTATION", imported: true, ...expiry, ...description }];
           // Each replica is bound to it too, at the same version, and waits for it.
-          for (const keyring of replicas) {
-            const replica = await keyring.getKey(keyId);
-            if (!replica) continue;
-            const there = tx.in(keyring);
-            const waiting: ImportedMaterialRecord = { version, keyMaterialId, state: "PENDING_ROTATION", imported: false, expirationModel: expiry.expirationModel, ...description };
-            there.putKey(stageImportedMaterials(there, replica, [...importedMaterialsOf(replica), waiting]));
-          }
+          const waiting: ImportedMaterialRecord = { version, keyMaterialId, state: "PENDING_ROTATION", imported: false, expirationModel: expiry.expirationModel, ...description };
+          stageInReplicas(tx, await replicaCopies(keyId, replicas), (theirs) => [...theirs, waiting]);
         } else {
           if (!known) throw new KmsError("IncorrectKeyMaterialException", "This key material is not associated with the key: import new material with import_type NEW_KEY_MATERIAL.");
           next = materials.map((m) => (m === known ? { ...stripExpiry(m), imported: true, ...expiry, ...description } : m));

@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { importedMaterialsOf, withImportedMaterials } from "../../domain/imported-materials.js";
 import type { ImportedMaterialRecord, KeyRecord } from "../../domain/key-record.js";
 import { KmsError } from "../../errors/kms-error.js";
-import type { KeyringTransaction } from "../../store/keyring.js";
+import type { Keyring, KeyringTransaction } from "../../store/keyring.js";
 
 /** Import operations are for keys created with origin EXTERNAL. */
 export function requireExternal(key: KeyRecord, arn: string): void {
@@ -30,6 +30,29 @@ export function stageImportedMaterials(tx: KeyringTransaction, key: KeyRecord, m
   for (const dueAt of was) if (!is.has(dueAt)) tx.unschedule({ dueAt, keyId: key.keyId, job: "expire" });
   for (const dueAt of is) if (!was.has(dueAt)) tx.schedule({ dueAt, keyId: key.keyId, job: "expire" });
   return withImportedMaterials(key, materials);
+}
+
+/** A replica's copy of a key, with the keyring to stage its changes in. */
+export interface ReplicaCopy {
+  readonly keyring: Keyring;
+  readonly key: KeyRecord;
+}
+
+/** The replicas' copies of a key, read under their locks (withKeyLocks). */
+export async function replicaCopies(keyId: string, replicas: readonly Keyring[]): Promise<ReplicaCopy[]> {
+  const copies = await Promise.all(replicas.map(async (keyring) => ({ keyring, key: await keyring.getKey(keyId) })));
+  return copies.filter((c): c is ReplicaCopy => c.key !== undefined);
+}
+
+/**
+ * Stages a change of every replica's materials in the primary's batch, so a multi-Region key's
+ * copies never disagree about which material is at which version.
+ */
+export function stageInReplicas(tx: KeyringTransaction, copies: readonly ReplicaCopy[], change: (materials: readonly ImportedMaterialRecord[]) => ImportedMaterialRecord[]): void {
+  for (const { keyring, key } of copies) {
+    const there = tx.in(keyring);
+    there.putKey(stageImportedMaterials(there, key, change(importedMaterialsOf(key))));
+  }
 }
 
 /**

@@ -34,7 +34,7 @@ export const listKeyRotations: KmsHandlers["listKeyRotations"] = async (req, ctx
   if (!/^\d+$/.test(marker)) throw new KmsError("InvalidMarkerException", "marker was not returned by this listing");
   const after = Number(marker);
   const all = req.includeKeyMaterial === IncludeKeyMaterial.ALL_KEY_MATERIAL;
-  const materials = key.origin === "EXTERNAL" ? importedMaterials(key, await missingInSomeRegion(requireServices(ctx).regions, key)) : await generatedMaterials(scope, key);
+  const materials = key.origin === "EXTERNAL" ? importedMaterials(key, await missingElsewhere(requireServices(ctx).regions, key)) : await generatedMaterials(scope, key);
   const listed = materials.filter((m) => m.version > after && (all || m.rotated));
   const page = toPage("rotations", listed.slice(0, limit + 1), limit, (m) => String(m.version));
   return { rotations: page.items.map((m) => m.entry), nextMarker: page.nextMarker, truncated: page.truncated };
@@ -54,7 +54,7 @@ async function generatedMaterials(scope: KeyScope, key: KeyRecord): Promise<List
 }
 
 /** The versions of a multi-Region key that another region's copy does not hold yet (this copy's own lack shows as its import state). */
-async function missingInSomeRegion(regions: ReadonlyMap<string, Region>, key: KeyRecord): Promise<ReadonlySet<number>> {
+async function missingElsewhere(regions: ReadonlyMap<string, Region>, key: KeyRecord): Promise<ReadonlySet<number>> {
   if (!key.multiRegion) return new Set();
   const copies = (await copiesOf(regions, key)).filter((c) => c.region.name !== key.region);
   return new Set(copies.flatMap((c) => importedMaterialsOf(c.key).filter((m) => !m.imported).map((m) => m.version)));

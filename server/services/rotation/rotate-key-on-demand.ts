@@ -1,11 +1,11 @@
 import { keyScope, now, requireServices } from "../../context.js";
 import { importedMaterialsOf } from "../../domain/imported-materials.js";
-import type { KeyRecord } from "../../domain/key-record.js";
+import type { ImportedMaterialRecord, KeyRecord } from "../../domain/key-record.js";
 import { requireUsableForCrypto } from "../../domain/key-state-rules.js";
 import { KmsError } from "../../errors/kms-error.js";
 import type { Keyring, KeyringTransaction } from "../../store/keyring.js";
 import type { KmsHandlers } from "../handler-types.js";
-import { stageImportedMaterials } from "../import/imported-keys.js";
+import { replicaCopies, stageImportedMaterials, stageInReplicas } from "../import/imported-keys.js";
 import { withKeyLocks } from "../multi-region/multi-region-keys.js";
 import { resolveKeyByIdOrArn } from "../resolve-key.js";
 import { updateKey } from "../update-key.js";
@@ -50,17 +50,14 @@ export const rotateKeyOnDemand: KmsHandlers["rotateKeyOnDemand"] = async (req, c
 async function rotateToImported(tx: KeyringTransaction, key: KeyRecord, arn: string, at: number, replicas: readonly Keyring[]): Promise<KeyRecord> {
   const pending = importedMaterialsOf(key).find((m) => m.state === "PENDING_ROTATION");
   if (!pending) throw new KmsError("KMSInvalidStateException", `${arn} has no key material pending rotation: import new material with ImportKeyMaterial and import_type NEW_KEY_MATERIAL first.`);
-  const copies = await Promise.all(replicas.map(async (keyring) => ({ keyring, key: (await keyring.getKey(key.keyId))! })));
+  const copies = await replicaCopies(key.keyId, replicas);
   const missing = [key, ...copies.map((c) => c.key)].filter((copy) => !importedMaterialsOf(copy).some((m) => m.version === pending.version && m.imported));
   if (missing.length > 0) {
     const where = missing.map((c) => (c.keyState === "PendingDeletion" ? `${c.region} (pending deletion: cancel it, or wait for it)` : c.region));
     throw new KmsError("KMSInvalidStateException", `${arn}: the key material pending rotation is not yet imported in ${where.join(", ")}; import it there first.`);
   }
-  const rotate = (copy: KeyRecord) =>
-    importedMaterialsOf(copy).map((m) => (m.state === "PENDING_ROTATION" ? { ...m, state: "CURRENT" as const, rotationDate: at } : m.state === "CURRENT" ? { ...m, state: "NON_CURRENT" as const } : m));
-  for (const { keyring, key: replica } of copies) {
-    const there = tx.in(keyring);
-    there.putKey(stageImportedMaterials(there, replica, rotate(replica)));
-  }
-  return stageImportedMaterials(tx, key, rotate(key));
+  const rotate = (materials: readonly ImportedMaterialRecord[]) =>
+    materials.map((m) => (m.state === "PENDING_ROTATION" ? { ...m, state: "CURRENT" as const, rotationDate: at } : m.state === "CURRENT" ? { ...m, state: "NON_CURRENT" as const } : m));
+  stageInReplicas(tx, copies, rotate);
+  return stageImportedMaterials(tx, key, rotate(importedMaterialsOf(key)));
 }
