@@ -328,6 +328,45 @@ test.serial("multi-Region keys with imported material: each replica waits for th
   t.is((await connectGrpc.connect({ url: server.url, token: later }, "us-east-1").describeKey({ keyId })).keyMetadata!.keyState, KeyState.ENABLED);
 });
 
+
+test.serial("multi-Region pending material: deleted from a replica it waits there to be imported again; expired in the primary it goes from every region, as deletion there does", async (t) => {
+  const token = await login(server.url, server.admin.access_key_id, server.admin.secret_access_key);
+  const east = connectGrpc.connect({ url: server.url, token }, "us-east-1");
+  const west = connectGrpc.connect({ url: server.url, token }, "eu-west-1");
+  const keyId = (await east.createKey({ origin: OriginType.EXTERNAL, multiRegion: true })).keyMetadata!.keyId;
+  const first = randomBytes(32);
+  const firstId = (await importInto(east, keyId, first, AlgorithmSpec.RSAES_OAEP_SHA_256)).keyMaterialId;
+  await east.replicateKey({ keyId, replicaRegion: "eu-west-1" });
+  await importInto(west, keyId, first, AlgorithmSpec.RSAES_OAEP_SHA_256);
+  const pending = randomBytes(32);
+  const pendingId = (await importInto(east, keyId, pending, AlgorithmSpec.RSAES_OAEP_SHA_256, { importType: ImportType.NEW_KEY_MATERIAL, validTo: now + 2 * DAY })).keyMaterialId;
+  await importInto(west, keyId, pending, AlgorithmSpec.RSAES_OAEP_SHA_256, { keyMaterialId: pendingId, validTo: now + 5 * DAY });
+  const listed = async (kms: KmsClient) =>
+    (await kms.listKeyRotations({ keyId, includeKeyMaterial: IncludeKeyMaterial.ALL_KEY_MATERIAL })).rotations.map((r) => `${r.keyMaterialId === firstId ? "first" : r.keyMaterialId === pendingId ? "pending" : "other"}:${KeyMaterialState[r.keyMaterialState]}:${ImportState[r.importState]}`);
+  t.deepEqual(await listed(east), ["first:CURRENT:IMPORTED", "pending:PENDING_ROTATION:IMPORTED"]);
+
+  // Deleted from the replica: the primary and the replica's binding stay; rotation waits for it again.
+  await west.deleteImportedKeyMaterial({ keyId, keyMaterialId: pendingId });
+  t.deepEqual(await listed(west), ["first:CURRENT:IMPORTED", "pending:PENDING_ROTATION:PENDING_IMPORT"]);
+  t.deepEqual(await listed(east), ["first:CURRENT:IMPORTED", "pending:PENDING_MULTI_REGION_IMPORT_AND_ROTATION:IMPORTED"]);
+  t.is((await west.describeKey({ keyId })).keyMetadata!.keyState, KeyState.ENABLED, "material not yet the key's does not stop the replica");
+  await importInto(west, keyId, pending, AlgorithmSpec.RSAES_OAEP_SHA_256, { keyMaterialId: pendingId, validTo: now + 5 * DAY });
+  t.deepEqual(await listed(east), ["first:CURRENT:IMPORTED", "pending:PENDING_ROTATION:IMPORTED"]);
+
+  // Expired in the primary: disassociated everywhere, the replica's own copy and its expiry included.
+  now += 3 * DAY;
+  await server.runScheduledWork();
+  const later = await login(server.url, server.admin.access_key_id, server.admin.secret_access_key);
+  const [eastLater, westLater] = ["us-east-1", "eu-west-1"].map((region) => connectGrpc.connect({ url: server.url, token: later }, region));
+  t.deepEqual(await listed(eastLater!), ["first:CURRENT:IMPORTED"]);
+  t.deepEqual(await listed(westLater!), ["first:CURRENT:IMPORTED"]);
+  t.is((await failureOf(eastLater!.rotateKeyOnDemand({ keyId }))).exception, "KMSInvalidStateException", "nothing is pending any more");
+  for (const kms of [eastLater!, westLater!]) t.is((await kms.describeKey({ keyId })).keyMetadata!.keyState, KeyState.ENABLED);
+  // Other material can take its place.
+  const next = (await importInto(eastLater!, keyId, randomBytes(32), AlgorithmSpec.RSAES_OAEP_SHA_256, { importType: ImportType.NEW_KEY_MATERIAL })).keyMaterialId;
+  t.not(next, pendingId);
+  t.deepEqual(await listed(westLater!), ["first:CURRENT:IMPORTED", "other:PENDING_ROTATION:PENDING_IMPORT"]);
+});
 test.serial("RSA and EC private keys made by openssl import with RSA_AES_KEY_WRAP and sign; an HMAC key gives the known HMAC", async (t) => {
   const kms = await admin();
   for (const [spec, args, algorithm, hash] of [

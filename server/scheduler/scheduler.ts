@@ -7,7 +7,7 @@ import type { ImportedMaterialRecord, KeyRecord } from "../domain/key-record.js"
 import { keyArn, type Region } from "../domain/region.js";
 import type { Keyring, KeyringTransaction, ScheduledWork } from "../store/keyring.js";
 import { copiesOf, withKeyLocks, type RegionalCopy } from "../services/multi-region/multi-region-keys.js";
-import { deleteImportedMaterials } from "../services/import/imported-keys.js";
+import { deleteImportedMaterials, replicaCopies } from "../services/import/imported-keys.js";
 import { DAY_MS, replicaKeyrings, rescheduleRotation, rotateKey } from "../services/rotation/key-rotation.js";
 
 /** How many due entries one pass takes from each region (the rest wait for the next pass). */
@@ -82,7 +82,8 @@ export class Scheduler {
     // The other regions' keyrings this work writes to, read under the key's cross-region lock.
     const others = async () => {
       const known = await region.keyring.getKey(work.keyId);
-      replicas = work.job === "rotate" && known ? await replicaKeyrings(this.regions, known) : [];
+      // A primary's rotation rotates its replicas; its pending material that expires goes from them too.
+      replicas = work.job !== "delete" && known ? await replicaKeyrings(this.regions, known) : [];
       // A replica's deletion may be what its primary waits for (PendingReplicaDeletion).
       primary = work.job === "delete" && known?.multiRegionType === "REPLICA" ? (await copiesOf(this.regions, known)).find((c) => c.key.multiRegionType === "PRIMARY") : undefined;
       return [...replicas, ...(primary ? [primary.region.keyring] : [])];
@@ -101,7 +102,7 @@ export class Scheduler {
       }
       if (work.job === "expire") {
         // Imported material that expires is deleted at valid_to; the key waits in PendingImport.
-        tx.putKey(deleteImportedMaterials(tx, key, (m) => expiresAt(m, work.dueAt)));
+        tx.putKey(deleteImportedMaterials(tx, key, (m) => expiresAt(m, work.dueAt), await replicaCopies(key.keyId, replicas)));
         done.outcome = "expired";
         return;
       }
@@ -120,7 +121,8 @@ export class Scheduler {
       tx.putKey({ ...(await rotateKey(tx, key, now, "AUTOMATIC", replicas)), rotation: { enabled: true, periodDays, nextRotationDate } });
       done.outcome = "rotated";
     }));
-    if (done.outcome === "deleted" || done.outcome === "expired") region.keyring.forgetMaterial(work.keyId);
+    if (done.outcome === "deleted") region.keyring.forgetMaterial(work.keyId);
+    if (done.outcome === "expired") for (const keyring of [region.keyring, ...replicas]) keyring.forgetMaterial(work.keyId);
     if (done.outcome !== "dropped") this.logger.info({ region: region.name, keyId: work.keyId, job: work.job, outcome: done.outcome }, "scheduled work done");
     return done.outcome;
   }

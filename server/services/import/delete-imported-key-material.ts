@@ -7,7 +7,7 @@ import type { KmsHandlers } from "../handler-types.js";
 import { withKeyLocks } from "../multi-region/multi-region-keys.js";
 import { replicaKeyrings } from "../rotation/key-rotation.js";
 import { ownKeyId, updateKey } from "../update-key.js";
-import { deleteImportedMaterials, replicaCopies, requireExternal, stageImportedMaterials, stageInReplicas } from "./imported-keys.js";
+import { deleteImportedMaterials, replicaCopies, requireExternal } from "./imported-keys.js";
 
 /**
  * DeleteImportedKeyMaterial: deletes one material at once, the current one unless key_material_id
@@ -34,11 +34,9 @@ export const deleteImportedKeyMaterial: KmsHandlers["deleteImportedKeyMaterial"]
       if (req.keyMaterialId !== "" && !target) throw new KmsError("NotFoundException", `${keyArn} has no key material ${req.keyMaterialId}`);
       deleted.keyMaterialId = target?.keyMaterialId ?? "";
       if (!target) return key;
-      if (target.state !== "PENDING_ROTATION" || key.multiRegionType !== "PRIMARY") return deleteImportedMaterials(tx, key, (m) => m === target);
-      const copies = await replicaCopies(keyId, replicas);
-      stageInReplicas(tx, copies, (theirs) => theirs.filter((m) => m.version !== target.version));
+      const copies = target.state === "PENDING_ROTATION" && key.multiRegionType === "PRIMARY" ? await replicaCopies(keyId, replicas) : [];
       deleted.elsewhere.push(...copies.map((c) => c.keyring));
-      return stageImportedMaterials(tx, key, materials.filter((m) => m !== target));
+      return deleteImportedMaterials(tx, key, (m) => m === target, copies);
     }),
   );
   // Deleted material does not stay in memory either.

@@ -56,16 +56,24 @@ export function stageInReplicas(tx: KeyringTransaction, copies: readonly Replica
 }
 
 /**
- * Deletes imported materials: one pending rotation is no longer associated at all (in a
- * multi-Region key, where every region's copy is bound to it, it waits to be imported again);
- * any other waits to be imported again (the key waits in PendingImport until it is).
+ * Deletes imported materials, as DeleteImportedKeyMaterial and expiry do alike (AWS: expired
+ * material is deleted). Material pending rotation is not yet the key's, so it is no longer
+ * associated at all; from a multi-Region primary it goes from every replica too (their copies,
+ * read under their locks, are staged in the same batch). A replica's pending copy, like any other
+ * material, waits to be imported again (the key waits in PendingImport until it is): its primary
+ * still holds it, and AWS leaves the primary and other replicas unchanged.
  */
-export function deleteImportedMaterials(tx: KeyringTransaction, key: KeyRecord, which: (m: ImportedMaterialRecord) => boolean): KeyRecord {
+export function deleteImportedMaterials(tx: KeyringTransaction, key: KeyRecord, which: (m: ImportedMaterialRecord) => boolean, replicas: readonly ReplicaCopy[]): KeyRecord {
+  const disassociated = new Set<number>();
   const materials = importedMaterialsOf(key).flatMap((m) => {
     if (!which(m)) return [m];
-    if (m.state === "PENDING_ROTATION" && !key.multiRegion) return [];
+    if (m.state === "PENDING_ROTATION" && key.multiRegionType !== "REPLICA") {
+      disassociated.add(m.version);
+      return [];
+    }
     const { validTo: _validTo, ...rest } = m;
     return [{ ...rest, imported: false }];
   });
+  if (disassociated.size > 0) stageInReplicas(tx, replicas, (theirs) => theirs.filter((m) => !disassociated.has(m.version)));
   return stageImportedMaterials(tx, key, materials);
 }
