@@ -1,6 +1,7 @@
 import test from "ava";
 import { defaultKeyPolicy } from "../server/domain/default-key-policy.js";
 import {
+  atLeastAsStrict,
   authorize,
   describeDenial,
   parsePolicy,
@@ -291,18 +292,48 @@ test("grant constraints: EncryptionContextSubset needs every pair, EncryptionCon
   t.true(allowed({ ...call, encryptionContext: { tenant: "acme", purpose: "x" } }));
   t.true(allowed({ ...call, encryptionContext: { tenant: "acme" } }));
   t.false(allowed({ ...call, encryptionContext: { tenant: "beta" } }));
-  t.false(allowed({ ...call, encryptionContext: { Tenant: "acme" } }));
+  // As AWS says: in a constraint the key is not case sensitive, the value is.
+  t.true(allowed({ ...call, encryptionContext: { Tenant: "acme" } }));
+  t.false(allowed({ ...call, encryptionContext: { tenant: "ACME" } }));
   t.false(allowed(call));
   const equals: GrantRule = { ...decryptGrant, grantId: "eq", constraints: { encryptionContextEquals: { tenant: "acme" } } };
   t.true(allowed({ ...call, grants: [equals], encryptionContext: { tenant: "acme" } }));
   t.false(allowed({ ...call, grants: [equals], encryptionContext: { tenant: "acme", purpose: "x" } }));
   t.false(allowed({ ...call, grants: [equals], encryptionContext: {} }));
+  t.true(allowed({ ...call, grants: [equals], encryptionContext: { TENANT: "acme" } }));
   const emptyEquals: GrantRule = { ...decryptGrant, grantId: "eq0", constraints: { encryptionContextEquals: {} } };
   t.true(allowed({ ...call, grants: [emptyEquals] }));
   t.false(allowed({ ...call, grants: [emptyEquals], encryptionContext: { a: "b" } }));
   // Own properties only: an inherited "toString" is no pair of the context.
   const proto: GrantRule = { ...decryptGrant, grantId: "proto", constraints: { encryptionContextSubset: { toString: "x" } } };
   t.false(allowed({ ...call, grants: [proto], encryptionContext: {} }));
+});
+
+test("grant constraints apply only to operations that take an encryption context, as in AWS", (t) => {
+  const grant: GrantRule = { grantId: "c", granteePrincipal: alice.arn, operations: ["Decrypt", "ReEncryptTo", "DescribeKey", "CreateGrant", "RetireGrant"], constraints: { encryptionContextEquals: { tenant: "acme" } } };
+  const call = { keyPolicy: noAccess, grants: [grant] };
+  for (const action of ["kms:DescribeKey", "kms:CreateGrant", "kms:RetireGrant"]) t.true(allowed({ ...call, action }), action);
+  for (const action of ["kms:Decrypt", "kms:ReEncryptTo"]) {
+    t.false(allowed({ ...call, action }), action);
+    t.true(allowed({ ...call, action, encryptionContext: { tenant: "acme" } }), action);
+  }
+});
+
+test("a grant made through a grant has constraints at least as strict as its parent's", (t) => {
+  const subset = (pairs: Record<string, string>) => ({ encryptionContextSubset: pairs });
+  const equals = (pairs: Record<string, string>) => ({ encryptionContextEquals: pairs });
+  t.true(atLeastAsStrict(undefined, undefined));
+  t.true(atLeastAsStrict(undefined, subset({ a: "1" })));
+  t.true(atLeastAsStrict(subset({ a: "1" }), subset({ a: "1" })));
+  t.true(atLeastAsStrict(subset({ a: "1" }), subset({ A: "1", b: "2" })), "more pairs; keys in any case");
+  t.true(atLeastAsStrict(subset({ a: "1" }), equals({ a: "1", b: "2" })), "Subset to Equals holding its pairs");
+  t.false(atLeastAsStrict(subset({ a: "1" }), undefined));
+  t.false(atLeastAsStrict(subset({ a: "1" }), subset({ b: "2" })));
+  t.false(atLeastAsStrict(subset({ a: "1" }), subset({ a: "2" })), "values are case sensitive and must match");
+  t.true(atLeastAsStrict(equals({ a: "1" }), equals({ a: "1" })));
+  t.false(atLeastAsStrict(equals({ a: "1" }), equals({ a: "1", b: "2" })));
+  t.false(atLeastAsStrict(equals({ a: "1" }), subset({ a: "1", b: "2" })), "Equals never loosens to Subset");
+  t.false(atLeastAsStrict(equals({ a: "1" }), undefined));
 });
 
 test("the first matching grant is reported; grants never deny", (t) => {

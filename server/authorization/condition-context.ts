@@ -120,7 +120,6 @@ function conditionContextOf(input: ConditionFacts): Map<string, string | string[
   c.set("aws:currenttime", new Date(input.now).toISOString());
   c.set("aws:epochtime", String(Math.floor(input.now / 1000)));
   c.set("aws:requestedregion", input.region);
-  c.set("kms:grantisforawsresource", "false");
   if (input.requestAlias !== undefined) c.set("kms:requestalias", input.requestAlias);
   if (input.viaService !== undefined) c.set("kms:viaservice", input.viaService);
   if (input.resourceAliases !== undefined && input.resourceAliases.length > 0) c.set("kms:resourcealiases", [...input.resourceAliases]);
@@ -147,7 +146,28 @@ function conditionContextOf(input: ConditionFacts): Map<string, string | string[
     }
   }
   addCreateKeyFacts(c, request, requestDesc);
+  addGrantFacts(c, request, requestDesc, input.viaService !== undefined);
   return c;
+}
+
+/** The requests kms:GrantIsForAWSResource is defined for (AWS: CreateGrant, ListGrants and RevokeGrant). */
+const GRANT_MANAGEMENT_REQUESTS = new Set(["kms.v1.CreateGrantRequest", "kms.v1.ListGrantsRequest", "kms.v1.RevokeGrantRequest"]);
+
+/**
+ * Grant management's own keys: whether a service calls for its user (kms:GrantIsForAWSResource),
+ * and for CreateGrant the constraint's type (kms:GrantConstraintType) and its pairs, which the
+ * kms:EncryptionContext keys see as a CreateGrant's encryption context, as in AWS.
+ */
+function addGrantFacts(c: Map<string, string | string[]>, request: Record<string, unknown>, desc: DescMessage, viaService: boolean): void {
+  if (!GRANT_MANAGEMENT_REQUESTS.has(desc.typeName)) return;
+  c.set("kms:grantisforawsresource", String(viaService));
+  const constraints = request.constraints as { encryptionContextEquals?: Record<string, string>; encryptionContextSubset?: Record<string, string> } | undefined;
+  for (const [type, pairs] of [["EncryptionContextEquals", constraints?.encryptionContextEquals], ["EncryptionContextSubset", constraints?.encryptionContextSubset]] as const) {
+    if (!pairs || Object.keys(pairs).length === 0) continue;
+    c.set("kms:grantconstrainttype", type);
+    for (const [k, v] of Object.entries(pairs)) c.set(`kms:encryptioncontext:${k.toLowerCase()}`, v);
+    c.set("kms:encryptioncontextkeys", Object.keys(pairs));
+  }
 }
 
 /** CreateKey and TagResource carry tags; CreateKey's spec, usage and origin are condition keys too. */

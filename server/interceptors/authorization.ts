@@ -3,7 +3,6 @@ import { fieldValue, resolveAccessTarget } from "../authorization/access-target.
 import { loadCallerPolicies, mentionsResourceAliases } from "../authorization/caller-policies.js";
 import { buildConditionContext } from "../authorization/condition-context.js";
 import { loadRoleTrust } from "../authorization/role-trust.js";
-import { ENCRYPTION_CONTEXT_FIELDS } from "../crypto/encryption-context.js";
 import { accessDecisionsKey, authorizedRoleKey, callerKey, callerPoliciesKey, clockKey, connectionKey, regionKey, resolvedKeysKey, type AccessDecision, type ServerServices } from "../context.js";
 import { KmsError } from "../errors/kms-error.js";
 import { methodOptions } from "../method-options.js";
@@ -76,7 +75,7 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
       const decide = (grants: readonly GrantRule[]) =>
         authorize({
           request,
-          key: keyPolicy && { policy: keyPolicy, accountId: target.key!.key.accountId, grants, encryptionContext: encryptionContextOf(req.method.input, message) },
+          key: keyPolicy && { policy: keyPolicy, accountId: target.key!.key.accountId, grants, encryptionContext: encryptionContextOf(req.method.input, message, rule.action) },
           role,
           identityPolicies: policies.identityPolicies,
           sessionPolicy: policies.sessionPolicy,
@@ -110,12 +109,13 @@ function isSet(value: unknown): boolean {
   return Boolean(value);
 }
 
-/** The encryption context a request carries, for grant constraints. */
-function encryptionContextOf(desc: Parameters<typeof fieldValue>[0], message: Record<string, unknown>): Readonly<Record<string, string>> | undefined {
-  for (const name of ENCRYPTION_CONTEXT_FIELDS) {
-    if (desc.fields.some((f) => f.name === name)) return fieldValue(desc, message, name) as Record<string, string>;
-  }
-  return undefined;
+/** The fields holding the encryption context a grant constraint checks, by action: ReEncrypt's destination key is checked against the destination context. */
+const CONSTRAINED_CONTEXT_FIELD: Readonly<Record<string, string>> = { "kms:ReEncryptFrom": "source_encryption_context", "kms:ReEncryptTo": "destination_encryption_context" };
+
+/** The encryption context a request carries for one action, for grant constraints. */
+function encryptionContextOf(desc: Parameters<typeof fieldValue>[0], message: Record<string, unknown>, action: string): Readonly<Record<string, string>> | undefined {
+  const name = CONSTRAINED_CONTEXT_FIELD[action] ?? "encryption_context";
+  return desc.fields.some((f) => f.name === name) ? (fieldValue(desc, message, name) as Record<string, string>) : undefined;
 }
 
 const grantRules = new WeakMap<readonly GrantRecord[], GrantRule[]>();

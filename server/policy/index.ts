@@ -7,7 +7,7 @@ export { authorize, type AuthorizationDenial, type AuthorizationInput, type Auth
 export type { CompiledCondition, CompiledPolicy, CompiledStatement, PatternBlock, PrincipalBlock, PrincipalEntry } from "./compiled-policy.js";
 export { describeDenial, describeRefusal } from "./describe-denial.js";
 export { evaluatePolicy } from "./evaluate-policy.js";
-export { grantAllows, type GrantRule } from "./grant-rule.js";
+export { atLeastAsStrict, grantAllows, type GrantRule } from "./grant-rule.js";
 export { INVALID_PRINCIPALS } from "./parse-principal.js";
 export { parsePolicy } from "./parse-policy.js";
 export { PolicyCache } from "./policy-cache.js";

@@ -6,6 +6,7 @@ import type { GrantRecord } from "../../domain/key-record.js";
 import { requireState } from "../../domain/key-state-rules.js";
 import { checkEncryptionContext, stopIfDryRun } from "../../domain/validation.js";
 import { KmsError, validationError } from "../../errors/kms-error.js";
+import { atLeastAsStrict } from "../../policy/index.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { resolveKeyByIdOrArn } from "../resolve-key.js";
 import { grantOperationNames } from "./grant-operations.js";
@@ -71,8 +72,7 @@ async function checkWithinParentGrant(ctx: HandlerContext, keyring: ReturnType<t
   const parent = await keyring.getGrant(keyId, viaGrant.grantId!);
   if (!parent) throw new KmsError("AccessDeniedException", "the grant that allowed this call no longer exists");
   const widened = operations.some((op) => !parent.operations.includes(op));
-  const looser = JSON.stringify(parent.constraints ?? {}) !== JSON.stringify(constraints ?? {});
-  if (widened || looser) throw new KmsError("AccessDeniedException", "a grant created through a grant cannot allow more operations or looser constraints than that grant");
+  if (widened || !atLeastAsStrict(parent.constraints, constraints)) throw new KmsError("AccessDeniedException", "a grant created through a grant cannot allow more operations or looser constraints than that grant");
 }
 
 function sameGrant(g: GrantRecord, grantee: string, retiring: string, operations: readonly string[], constraints: GrantRecord["constraints"]): boolean {

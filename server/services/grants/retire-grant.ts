@@ -17,7 +17,7 @@ const GRANT_ID = /^[0-9a-f]{64}$/;
 
 /**
  * RetireGrant: the grant says who may retire it: its retiring principal, its grantee when it
- * allows RetireGrant, or a principal whose policies allow kms:RetireGrant on the key.
+ * allows RetireGrant, or, by IAM, a principal of the accounts that AWS lets delegate it.
  */
 export const retireGrant: KmsHandlers["retireGrant"] = async (req, ctx) => {
   const scope = keyScope(ctx);
@@ -26,7 +26,7 @@ export const retireGrant: KmsHandlers["retireGrant"] = async (req, ctx) => {
   const { key, arn } = accountId === undefined ? await loadBlobKey(scope, keyId).catch(() => notFound(keyId)) : await loadKey(scope, { accountId, keyId });
   const grant = await scope.region.keyring.getGrant(key.keyId, grantId);
   if (!grant) throw new KmsError("NotFoundException", `grant ${grantId} of ${arn} does not exist`);
-  await checkMayRetire(ctx, scope, grant, arn, key.policy, key.accountId);
+  await checkMayRetire(ctx, scope, grant, arn, key.accountId);
   stopIfDryRun(req.dryRun);
   await scope.region.keyring.transaction([`key:${key.keyId}`], auditCommit(ctx), async (tx) => {
     const current = await scope.region.keyring.getGrant(key.keyId, grantId);
@@ -52,11 +52,15 @@ function grantReference(req: { grantToken: string; keyId: string; grantId: strin
   return { keyId: id.keyId, grantId: req.grantId, accountId: id.accountId };
 }
 
-async function checkMayRetire(ctx: HandlerContext, scope: KeyScope, grant: GrantRecord, keyArn: string, keyPolicy: string, keyAccountId: string): Promise<void> {
+/**
+ * Who may retire a grant, as AWS says: the grant decides, and kms:RetireGrant is not effective in
+ * a key policy. Its retiring principal, and its grantee when it allows RetireGrant, may; so may a
+ * principal whose identity policies allow kms:RetireGrant, in the account that created the grant,
+ * the account that owns the key, or an account named as the retiring principal. An explicit Deny of
+ * kms:RetireGrant in the caller's policies refuses anyone.
+ */
+async function checkMayRetire(ctx: HandlerContext, scope: KeyScope, grant: GrantRecord, keyArn: string, keyAccountId: string): Promise<void> {
   const caller = requireCaller(ctx);
-  const names = [caller.arn, caller.roleArn].filter((n): n is string => n !== undefined);
-  if (grant.retiringPrincipal !== "" && names.includes(grant.retiringPrincipal)) return;
-  if (names.includes(grant.granteePrincipal) && grant.operations.includes("RetireGrant")) return;
   const services = requireServices(ctx);
   const request = {
     principal: caller,
@@ -64,6 +68,16 @@ async function checkMayRetire(ctx: HandlerContext, scope: KeyScope, grant: Grant
     resource: keyArn,
     context: buildConditionContext({ caller, connection: ctx.values.get(connectionKey), now: now(ctx), region: scope.region.name, requestDesc: ctx.method.input, request: {} }),
   };
-  const result = authorize({ request, key: { policy: services.policies.get(keyPolicy, "key"), accountId: keyAccountId, grants: [] }, ...(await loadCallerPolicies(services.identities, services.policies, caller)) });
-  if (!result.allowed) throw new KmsError("AccessDeniedException", describeDenial(result, request));
+  const iam = authorize({ request, ...(await loadCallerPolicies(services.identities, services.policies, caller)) });
+  if (!iam.allowed && iam.reason === "explicit-deny") throw new KmsError("AccessDeniedException", describeDenial(iam, request));
+  const names = [caller.arn, caller.roleArn].filter((n): n is string => n !== undefined);
+  if (grant.retiringPrincipal !== "" && names.includes(grant.retiringPrincipal)) return;
+  if (names.includes(grant.granteePrincipal) && grant.operations.includes("RetireGrant")) return;
+  const delegating = [grant.issuingAccount, keyAccountId, ACCOUNT_ROOT.exec(grant.retiringPrincipal)?.[1]];
+  if (!iam.allowed) throw new KmsError("AccessDeniedException", describeDenial(iam, request));
+  if (!delegating.includes(caller.accountId)) {
+    throw new KmsError("AccessDeniedException", `${caller.arn} is not authorized to perform: kms:RetireGrant on resource: ${keyArn}: the grant does not name it, and its account neither created the grant, owns the key nor is the retiring principal`);
+  }
 }
+
+const ACCOUNT_ROOT = /^arn:[^:]+:iam::(\d{12}):root$/;
