@@ -344,6 +344,21 @@ for (const kind of allClients) {
     await assertDenied(t, app.decrypt({ ciphertextBlob: ciphertext }), "Decrypt without the context");
   });
 
+  test(`${kind.name}: policy variables: a key policy binds the encryption context to the caller, and the variable's own text is no way around it`, async (t) => {
+    const ownerName = await newUserName("owner");
+    const key = await newKey(asAdmin(), {
+      policy: policyOf(
+        rootStatement(),
+        grantTo(userArn(ownerName), ["kms:Encrypt", "kms:Decrypt"]),
+        { Effect: "Deny", Principal: "*", Action: "kms:Encrypt", Resource: "*", Condition: { StringNotEquals: { "kms:EncryptionContext:owner": "${aws:username}" } } },
+      ),
+    });
+    const owner = connectAs(kind, await loginUser(ownerName));
+    await assertRoundTrip(t, owner, key.keyId, "its own name", { owner: ownerName });
+    await assertDenied(t, owner.encrypt({ keyId: key.keyId, plaintext: bytes("x"), encryptionContext: { owner: "${aws:username}" } }), "the variable as text");
+    await assertDenied(t, owner.encrypt({ keyId: key.keyId, plaintext: bytes("x"), encryptionContext: { owner: "someone-else" } }), "another name");
+  });
+
   // -------------------------------------------------------------------------------------------
   // AssumeRole
 

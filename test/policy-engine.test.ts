@@ -323,10 +323,61 @@ test("conditions: an empty Condition object constrains nothing", (t) => {
   t.is(effectOf(p, request()), "Allow");
 });
 
-test("conditions: policy variables are taken literally", (t) => {
-  const p = policy("identity", { Effect: "Allow", Action: "kms:*", Resource: "*", Condition: { StringEquals: { "aws:PrincipalTag/team": "${aws:username}" } } });
-  t.is(effectOf(p, request({ context: { "aws:principaltag/team": "alice" } })), "None");
-  t.is(effectOf(p, request({ context: { "aws:principaltag/team": "${aws:username}" } })), "Allow");
+test("policy variables are filled from the request in string and ARN conditions (Version 2012-10-17)", (t) => {
+  const owner = policy("identity", { Effect: "Allow", Action: "kms:*", Resource: "*", Condition: { StringEquals: { "kms:EncryptionContext:owner": "${aws:username}" } } });
+  t.is(effectOf(owner, request({ context: { "aws:username": "alice", "kms:encryptioncontext:owner": "alice" } })), "Allow");
+  t.is(effectOf(owner, request({ context: { "aws:username": "alice", "kms:encryptioncontext:owner": "bob" } })), "None");
+  t.is(effectOf(owner, request({ context: { "aws:username": "alice", "kms:encryptioncontext:owner": "${aws:username}" } })), "None", "the variable as text is no match");
+  const upper = policy("identity", { Effect: "Allow", Action: "kms:*", Resource: "*", Condition: { StringEquals: { "kms:EncryptionContext:owner": "team-${AWS:PrincipalTag/Team}" } } });
+  t.is(effectOf(upper, request({ context: { "aws:principaltag/team": "blue", "kms:encryptioncontext:owner": "team-blue" } })), "Allow", "variable names are not case sensitive");
+  const arn = policy("identity", { Effect: "Allow", Action: "kms:*", Resource: "*", Condition: { ArnLike: { "aws:PrincipalArn": "arn:aws:iam::*:user/${aws:username}" } } });
+  t.is(effectOf(arn, request({ context: { "aws:username": "alice", "aws:principalarn": alice.arn } })), "Allow");
+  t.is(effectOf(arn, request({ context: { "aws:username": "bob", "aws:principalarn": alice.arn } })), "None");
+});
+
+test("a policy variable the request has no value for makes the statement apply to nothing, Allow or Deny, positive or negated", (t) => {
+  for (const operator of ["StringEquals", "StringNotEquals", "StringLike", "StringNotLike"]) {
+    const condition = { [operator]: { "kms:EncryptionContext:owner": "${aws:PrincipalTag/owner}" } };
+    const context = { "kms:encryptioncontext:owner": "alice" };
+    t.is(effectOf(policy("identity", { Effect: "Allow", Action: "kms:*", Resource: "*", Condition: condition }), request({ context })), "None", operator);
+    const denying = policy("identity", [{ Effect: "Allow", Action: "kms:*", Resource: "*" }, { Effect: "Deny", Action: "kms:*", Resource: "*", Condition: condition }]);
+    t.is(effectOf(denying, request({ context })), "Allow", `Deny ${operator}`);
+  }
+  const multi = policy("identity", { Effect: "Allow", Action: "kms:*", Resource: "*", Condition: { StringEquals: { "kms:EncryptionContext:owner": "${aws:TagKeys}" } } });
+  t.is(effectOf(multi, request({ context: { "aws:tagkeys": ["a"], "kms:encryptioncontext:owner": "a" } })), "None", "a multivalued key has no single value");
+  const fallback = policy("identity", { Effect: "Allow", Action: "kms:*", Resource: "*", Condition: { StringEquals: { "kms:EncryptionContext:owner": "${aws:PrincipalTag/owner, 'nobody'}" } } });
+  t.is(effectOf(fallback, request({ context: { "kms:encryptioncontext:owner": "nobody" } })), "Allow", "the default stands in");
+  t.is(effectOf(fallback, request({ context: { "aws:principaltag/owner": "alice", "kms:encryptioncontext:owner": "nobody" } })), "None");
+});
+
+test("policy variables: their values and ${*}, ${?}, ${$} are literal; under Version 2008-10-17 (or none) \"${...}\" is plain text", (t) => {
+  const like = policy("identity", { Effect: "Allow", Action: "kms:*", Resource: "*", Condition: { StringLike: { "kms:EncryptionContext:path": "${aws:PrincipalTag/prefix}/*" } } });
+  t.is(effectOf(like, request({ context: { "aws:principaltag/prefix": "a", "kms:encryptioncontext:path": "a/b" } })), "Allow");
+  t.is(effectOf(like, request({ context: { "aws:principaltag/prefix": "*", "kms:encryptioncontext:path": "a/b" } })), "None", "a '*' in a tag is no wildcard");
+  t.is(effectOf(like, request({ context: { "aws:principaltag/prefix": "*", "kms:encryptioncontext:path": "*/b" } })), "Allow");
+  const escaped = policy("identity", { Effect: "Allow", Action: "kms:*", Resource: "*", Condition: { StringLike: { "kms:EncryptionContext:k": "a${*}${?}${$}" } } });
+  t.is(effectOf(escaped, request({ context: { "kms:encryptioncontext:k": "a*?$" } })), "Allow");
+  t.is(effectOf(escaped, request({ context: { "kms:encryptioncontext:k": "abc$" } })), "None");
+  const old = parsePolicy(JSON.stringify({ Version: "2008-10-17", Statement: { Effect: "Allow", Action: "kms:*", Resource: "*", Condition: { StringEquals: { "aws:PrincipalTag/team": "${aws:username}" } } } }), "identity");
+  t.is(effectOf(old, request({ context: { "aws:username": "alice", "aws:principaltag/team": "alice" } })), "None");
+  t.is(effectOf(old, request({ context: { "aws:principaltag/team": "${aws:username}" } })), "Allow");
+  const notVariables = policy("identity", { Effect: "Allow", Action: "kms:*", Resource: "*", Condition: { StringEquals: { "aws:PrincipalTag/team": "${not a variable}" } } });
+  t.is(effectOf(notVariables, request({ context: { "aws:principaltag/team": "${not a variable}" } })), "Allow", "text that is no variable stays as written");
+  const surrounded = policy("identity", { Effect: "Allow", Action: "kms:*", Resource: "*", Condition: { StringEquals: { "aws:PrincipalTag/team": "$${aws:username}}" } } });
+  t.is(effectOf(surrounded, request({ context: { "aws:username": "al", "aws:principaltag/team": "$al}" } })), "Allow", "text around a variable stays");
+});
+
+test("policy variables in Resource and NotResource; a missing one applies the statement to nothing", (t) => {
+  const own = policy("identity", { Effect: "Allow", Action: "kms:*", Resource: `arn:aws:kms:*:${ACCT}:key/\${aws:PrincipalTag/key}` });
+  const context = { "aws:principaltag/key": "1234abcd-12ab-34cd-56ef-1234567890ab" };
+  t.is(effectOf(own, request({ context })), "Allow");
+  t.is(effectOf(own, request({ context, resource: OTHER_KEY_ARN })), "None");
+  t.is(effectOf(own, request({ context: { "aws:principaltag/key": "*" } })), "None", "a '*' in the value is literal");
+  t.is(effectOf(own, request()), "None");
+  const notOwn = policy("identity", [{ Effect: "Allow", Action: "kms:*", Resource: "*" }, { Effect: "Deny", Action: "kms:*", NotResource: `arn:aws:kms:*:${ACCT}:key/\${aws:PrincipalTag/key}` }]);
+  t.is(effectOf(notOwn, request({ context, resource: OTHER_KEY_ARN })), "Deny");
+  t.is(effectOf(notOwn, request({ context })), "Allow");
+  t.is(effectOf(notOwn, request({ resource: OTHER_KEY_ARN })), "Allow", "the Deny applies to nothing without the tag, as IAM treats it as invalid");
 });
 
 // ---------------------------------------------------------------------------------------------

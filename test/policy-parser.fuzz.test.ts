@@ -14,7 +14,7 @@ import {
   type Principal,
 } from "../server/policy/index.js";
 import { cidrContains, parseCidr, parseIpAddress } from "../server/policy/ip-cidr.js";
-import { compileWildcard } from "../server/policy/wildcard-pattern.js";
+import { compileGlob, compileWildcard } from "../server/policy/wildcard-pattern.js";
 
 const ACCT = "111122223333";
 const OTHER = "444455556666";
@@ -409,18 +409,18 @@ test("valid documents with one part replaced or removed parse or raise Malformed
 // ---------------------------------------------------------------------------------------------
 // Matchers against independent reference implementations.
 
-/** Reference glob matcher: dynamic programming over code points. */
-function globReference(pattern: string, value: string): boolean {
-  const p = [...pattern];
+/** Reference glob matcher: dynamic programming over code points; a literal part's characters are never wildcards. */
+function globReference(pattern: string | ReadonlyArray<{ text: string; literal: boolean }>, value: string): boolean {
+  const p = (typeof pattern === "string" ? [{ text: pattern, literal: false }] : pattern).flatMap((part) => [...part.text].map((c) => ({ c, wild: !part.literal })));
   const v = [...value];
   let row = new Array<boolean>(v.length + 1).fill(false);
   row[0] = true;
-  for (const c of p) {
+  for (const { c, wild } of p) {
     const next = new Array<boolean>(v.length + 1).fill(false);
-    if (c === "*") {
+    if (wild && c === "*") {
       for (let j = 0; j <= v.length; j++) next[j] = row[j]! || (j > 0 && next[j - 1]!);
     } else {
-      for (let j = 1; j <= v.length; j++) next[j] = row[j - 1]! && (c === "?" || c === v[j - 1]);
+      for (let j = 1; j <= v.length; j++) next[j] = row[j - 1]! && ((wild && c === "?") || c === v[j - 1]);
     }
     row = next;
   }
@@ -445,6 +445,20 @@ test("the wildcard matcher matches exactly as a reference glob matcher does", (t
       t.is(compileWildcard(pattern, { ignoreCase: true }).matches(value), globReference(pattern, value.toLowerCase()));
     }),
     { numRuns: 3000 },
+  );
+});
+
+test("a pattern with literal parts (policy variables' values) matches as the reference does: their '*' and '?' only themselves", (t) => {
+  const units = ["a", "b", "*", "?", "é", "\u{1f600}"];
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ text: fc.string({ unit: fc.constantFrom(...units), maxLength: 5 }), literal: fc.boolean() }), { maxLength: 4 }),
+      fc.string({ unit: fc.constantFrom(...units), maxLength: 12 }),
+      (parts, value) => {
+        t.is(compileGlob(parts, { ignoreCase: false }).matches(value), globReference(parts, value), `${JSON.stringify(parts)} vs ${value}`);
+      },
+    ),
+    { numRuns: 5000 },
   );
 });
 

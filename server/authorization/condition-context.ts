@@ -113,6 +113,8 @@ function conditionContextOf(input: ConditionFacts): Map<string, string | string[
   c.set("aws:principalaccount", caller.accountId);
   c.set("aws:principaltype", caller.kind === "user" ? "User" : "AssumedRole");
   c.set("aws:userid", caller.userId);
+  // IAM sets aws:username for IAM users only (a role session has none).
+  if (caller.kind === "user") c.set("aws:username", caller.name);
   c.set("kms:calleraccount", caller.accountId);
   for (const [k, v] of Object.entries(caller.tags)) c.set(`aws:principaltag/${k.toLowerCase()}`, v);
   if (connection.sourceIp !== undefined) c.set("aws:sourceip", connection.sourceIp);

@@ -1,4 +1,5 @@
-import { compileWildcard, type Matcher } from "./wildcard-pattern.js";
+import type { GlobPart } from "./policy-variables.js";
+import { compileGlob, compileWildcard, type Matcher } from "./wildcard-pattern.js";
 
 const ARN_PARTS = 6;
 
@@ -27,12 +28,35 @@ export function compileArnPattern(pattern: string): Matcher {
     return Object.freeze({ pattern, matches: (value: string) => value === pattern });
   }
   const segments = splitArn(pattern, Math.min(ARN_PARTS, pattern.split(":").length))!;
-  const matchers = segments.map((segment) => compileWildcard(segment, { ignoreCase: false }));
+  return arnMatcher(pattern, segments.map((segment) => compileWildcard(segment, { ignoreCase: false })));
+}
+
+/** compileArnPattern for a pattern made of parts, some literal (policy variables' values). */
+export function compileArnGlob(parts: readonly GlobPart[]): Matcher {
+  const pattern = parts.map((p) => p.text).join("");
+  const components = Math.min(ARN_PARTS, pattern.split(":").length);
+  // The parts of each component: a colon ends one, whether the policy or a variable's value wrote it.
+  const split: GlobPart[][] = [[]];
+  for (const part of parts) {
+    const pieces = part.text.split(":");
+    pieces.forEach((text, i) => {
+      if (i > 0) {
+        if (split.length < components) split.push([]);
+        else split[split.length - 1]!.push({ text: ":", literal: true });
+      }
+      split[split.length - 1]!.push({ text, literal: part.literal });
+    });
+  }
+  return arnMatcher(pattern, split.map((component) => compileGlob(component, { ignoreCase: false })));
+}
+
+/** Matches an ARN component by component. */
+function arnMatcher(pattern: string, matchers: readonly Matcher[]): Matcher {
   return Object.freeze({
     pattern,
     matches(value: string): boolean {
-      const parts = splitArn(value, matchers.length);
-      return parts !== undefined && matchers.every((m, i) => m.matches(parts[i]!));
+      const values = splitArn(value, matchers.length);
+      return values !== undefined && matchers.every((m, i) => m.matches(values[i]!));
     },
   });
 }

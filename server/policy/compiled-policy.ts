@@ -1,5 +1,5 @@
 import type { SetQualifier } from "./condition-operators.js";
-import type { PolicyKind } from "./policy-types.js";
+import type { ConditionContext, PolicyKind } from "./policy-types.js";
 import type { Matcher } from "./wildcard-pattern.js";
 
 /** One value of a Principal element, resolved to what it can match. */
@@ -23,6 +23,8 @@ export interface PrincipalBlock {
 export interface PatternBlock {
   readonly negated: boolean;
   readonly patterns: readonly Matcher[];
+  /** Resource patterns with policy variables, made whole from each request; undefined when a variable has no value. */
+  readonly templates?: ReadonlyArray<(context: ConditionContext) => Matcher | undefined>;
 }
 
 /** One condition: an operator applied to one (lowercased) condition key. */
@@ -43,6 +45,8 @@ export type CompiledCondition =
       readonly negated: boolean;
       /** Whether one request value matches some policy value under the positive form of the operator. */
       readonly matchesValue: (value: string) => boolean;
+      /** With policy variables among the values: matchesValue made from the request, undefined when a variable has no value. */
+      readonly resolve?: (context: ConditionContext) => ((value: string) => boolean) | undefined;
     };
 
 /** A statement with every pattern and value compiled, ready for evaluation. */

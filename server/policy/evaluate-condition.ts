@@ -24,9 +24,10 @@ export function conditionHolds(condition: CompiledCondition, context: ConditionC
     if (condition.set === "any") return false;
     return condition.negated;
   }
-  const satisfies = condition.negated
-    ? (value: string) => !condition.matchesValue(value)
-    : (value: string) => condition.matchesValue(value);
+  // A policy variable the request has no value for: IAM treats the statement as invalid.
+  const matchesValue = condition.resolve ? condition.resolve(context) : condition.matchesValue;
+  if (!matchesValue) return false;
+  const satisfies = condition.negated ? (value: string) => !matchesValue(value) : matchesValue;
   switch (condition.set) {
     case "any":
       return values.some(satisfies);

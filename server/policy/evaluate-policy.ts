@@ -1,10 +1,16 @@
 import type { CompiledPolicy, CompiledStatement, PatternBlock } from "./compiled-policy.js";
 import { conditionHolds } from "./evaluate-condition.js";
 import { matchPrincipal, principalStrength, type PrincipalOutcome } from "./match-principal.js";
-import type { AccessRequest, PolicyDecision, StatementRef } from "./policy-types.js";
+import type { AccessRequest, ConditionContext, PolicyDecision, StatementRef } from "./policy-types.js";
 
-function blockMatches(block: PatternBlock, value: string): boolean {
-  const any = block.patterns.some((p) => p.matches(value));
+function blockMatches(block: PatternBlock, value: string, context: ConditionContext): boolean {
+  let any = block.patterns.some((p) => p.matches(value));
+  for (const template of block.templates ?? []) {
+    const pattern = template(context);
+    // A policy variable the request has no value for: IAM treats the statement as invalid, so it applies to nothing.
+    if (!pattern) return false;
+    any ||= pattern.matches(value);
+  }
   return block.negated ? !any : any;
 }
 
@@ -16,9 +22,9 @@ const DIRECT: PrincipalOutcome = Object.freeze({ matched: true, via: "direct", n
 
 /** Whether the statement applies to the request, and how its principal matched. */
 function applies(policy: CompiledPolicy, statement: CompiledStatement, request: AccessRequest): PrincipalOutcome | undefined {
-  if (!blockMatches(statement.action, request.action)) return undefined;
+  if (!blockMatches(statement.action, request.action, request.context)) return undefined;
   if (statement.resource) {
-    if (!blockMatches(statement.resource, request.resource)) return undefined;
+    if (!blockMatches(statement.resource, request.resource, request.context)) return undefined;
   } else if (policy.kind === "key") {
     return undefined; // AWS ignores a key-policy statement without Resource.
   }

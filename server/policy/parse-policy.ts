@@ -43,7 +43,7 @@ export function parsePolicy(json: string, kind: PolicyKind): CompiledPolicy {
   if (raw === undefined) throw malformed("The policy has no Statement");
   const list: unknown[] = Array.isArray(raw) ? raw : [raw];
   if (list.length === 0) throw malformed("Statement must not be an empty array");
-  const statements: CompiledStatement[] = list.map((s, i) => parseStatement(s, i, kind));
+  const statements: CompiledStatement[] = list.map((s, i) => parseStatement(s, i, kind, version));
 
   const sids = new Set<string>();
   for (const s of statements) {

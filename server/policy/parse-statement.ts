@@ -1,4 +1,4 @@
-import type { CompiledStatement } from "./compiled-policy.js";
+import type { CompiledPolicy, CompiledStatement } from "./compiled-policy.js";
 import { checkMembers, isJsonObject, member, type JsonObject } from "./json-shape.js";
 import { excerpt, malformed } from "./malformed.js";
 import { parseActions } from "./parse-action.js";
@@ -35,7 +35,7 @@ function oneOf(statement: JsonObject, plain: string, negated: string, required: 
  * of Principal/NotPrincipal; identity and session policies must have neither and need a
  * Resource/NotResource. A key-policy statement without Resource parses but never applies.
  */
-export function parseStatement(raw: unknown, index: number, kind: PolicyKind): CompiledStatement {
+export function parseStatement(raw: unknown, index: number, kind: PolicyKind, version: CompiledPolicy["version"]): CompiledStatement {
   const where = `Statement[${index}]`;
   if (!isJsonObject(raw)) throw malformed(`${where} must be an object, not ${excerpt(raw)}`);
   checkMembers(raw, STATEMENT_MEMBERS, where);
@@ -53,14 +53,16 @@ export function parseStatement(raw: unknown, index: number, kind: PolicyKind): C
   if (principal && !hasPrincipal) throw malformed(`${where}: a ${kind} policy must not have ${principal.negated ? "NotPrincipal" : "Principal"}`);
 
   const condition = member(raw, "Condition");
+  // Policy variables came with the 2012-10-17 language; under 2008-10-17 "${...}" is plain text.
+  const variables = version === "2012-10-17";
   const statement: CompiledStatement = {
     index,
     ...(sid !== undefined ? { sid } : {}),
     effect,
     ...(principal ? { principal: parsePrincipal(principal.raw, principal.negated) } : {}),
     action: parseActions(action.raw, action.negated, where),
-    ...(resource ? { resource: parseResources(resource.raw, resource.negated, where) } : {}),
-    conditions: Object.freeze(condition === undefined ? [] : parseCondition(condition, where)),
+    ...(resource ? { resource: parseResources(resource.raw, resource.negated, where, variables) } : {}),
+    conditions: Object.freeze(condition === undefined ? [] : parseCondition(condition, where, variables)),
   };
   return Object.freeze(statement);
 }

@@ -1,3 +1,5 @@
+import type { GlobPart } from "./policy-variables.js";
+
 /** A precompiled test of one policy pattern against request values. */
 export interface Matcher {
   /** The pattern as written in the policy. */
@@ -23,15 +25,38 @@ interface Segment {
   readonly chars: Int32Array;
 }
 
+const STAR = 0x2a;
 const QUESTION_MARK = 0x3f;
 
-function segmentOf(text: string): Segment {
-  const all = codePoints(text);
-  const offsets: number[] = [];
-  all.forEach((c, i) => {
-    if (c !== QUESTION_MARK) offsets.push(i);
-  });
-  return Object.freeze({ length: all.length, offsets: Int32Array.from(offsets), chars: Int32Array.from(offsets, (i) => all[i]!) });
+/**
+ * The star-separated segments of a pattern made of parts: in a wildcard part "*" separates
+ * segments and "?" is any one character; a literal part's characters are all literal.
+ */
+function segmentsOf(parts: readonly GlobPart[]): Segment[] {
+  const segments: Segment[] = [];
+  let offsets: number[] = [];
+  let chars: number[] = [];
+  let length = 0;
+  const close = () => segments.push(Object.freeze({ length, offsets: Int32Array.from(offsets), chars: Int32Array.from(chars) }));
+  for (const part of parts) {
+    for (const c of codePoints(part.text)) {
+      if (!part.literal && c === STAR) {
+        close();
+        offsets = [];
+        chars = [];
+        length = 0;
+      } else {
+        if (part.literal || c !== QUESTION_MARK) {
+          offsets.push(length);
+          chars.push(c);
+        }
+        length++;
+      }
+    }
+  }
+  close();
+  // Runs of stars leave empty segments between them, which match anywhere: drop the inner ones.
+  return segments.filter((seg, i) => seg.length > 0 || i === 0 || i === segments.length - 1);
 }
 
 function segmentAt(segment: Segment, value: Int32Array, at: number): boolean {
@@ -62,7 +87,21 @@ export function compileWildcard(pattern: string, options: { ignoreCase: boolean 
     return Object.freeze({ pattern, matches: (value: string) => fold(value) === folded });
   }
   if (!folded.includes("?")) return starsOnly(pattern, folded.split(/\*+/), fold);
-  const segments = folded.split(/\*+/).map(segmentOf);
+  return segmentsMatcher(pattern, segmentsOf([{ text: folded, literal: false }]), fold);
+}
+
+/**
+ * Compiles a pattern made of parts, some literal (policy variables' values): as compileWildcard,
+ * but a literal part's "*" and "?" match only themselves.
+ */
+export function compileGlob(parts: readonly GlobPart[], options: { ignoreCase: boolean }): Matcher {
+  const fold = options.ignoreCase ? (s: string) => s.toLowerCase() : (s: string) => s;
+  const pattern = parts.map((p) => p.text).join("");
+  return segmentsMatcher(pattern, segmentsOf(parts.map((p) => ({ text: fold(p.text), literal: p.literal }))), fold);
+}
+
+/** Anchors the first segment at the start and the last at the end; each middle one at its leftmost place. */
+function segmentsMatcher(pattern: string, segments: readonly Segment[], fold: (s: string) => string): Matcher {
   const first = segments[0]!;
   if (segments.length === 1) {
     return Object.freeze({
