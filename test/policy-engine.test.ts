@@ -509,15 +509,28 @@ principalRows.forEach(([principal, caller, expected], i) => {
   });
 });
 
-test("principal: NotPrincipal applies to every caller it does not name", (t) => {
-  const p = policy("key", [
-    { Sid: "All", Effect: "Allow", Principal: "*", Action: "kms:*", Resource: "*" },
-    { Sid: "OnlyAdmin", Effect: "Deny", NotPrincipal: { AWS: [bob.arn, `arn:aws:iam::${ACCT}:role/app`] }, Action: "kms:ScheduleKeyDeletion", Resource: "*" },
-  ]);
-  t.is(effectOf(p, request({ action: "kms:ScheduleKeyDeletion" })), "Deny");
-  t.is(effectOf(p, request({ principal: bob, action: "kms:ScheduleKeyDeletion" })), "Allow");
-  t.is(effectOf(p, request({ principal: appSession, action: "kms:ScheduleKeyDeletion" })), "Allow");
-  t.is(effectOf(p, request({ action: "kms:Encrypt" })), "Allow");
+test("principal: NotPrincipal leaves out only a caller it names whole (account, role, session or user), as IAM checks each", (t) => {
+  const denyAllBut = (...names: string[]) =>
+    policy("key", [
+      { Sid: "All", Effect: "Allow", Principal: "*", Action: "kms:*", Resource: "*" },
+      { Sid: "OnlyAdmin", Effect: "Deny", NotPrincipal: { AWS: names }, Action: "kms:ScheduleKeyDeletion", Resource: "*" },
+    ]);
+  const effect = (p: CompiledPolicy, principal: Principal) => effectOf(p, request({ principal, action: "kms:ScheduleKeyDeletion" }));
+  const rootArn = `arn:aws:iam::${ACCT}:root`;
+  const roleArn = `arn:aws:iam::${ACCT}:role/app`;
+  const whole = denyAllBut(bob.arn, roleArn, appSession.arn, rootArn);
+  t.is(effect(whole, alice), "Deny");
+  t.is(effect(whole, bob), "Allow");
+  t.is(effect(whole, appSession), "Allow");
+  t.is(effect(whole, appSession2), "Deny", "another session of the role");
+  t.is(effect(whole, root), "Allow");
+  t.is(effectOf(whole, request({ action: "kms:Encrypt" })), "Allow");
+  t.is(effect(denyAllBut(bob.arn), bob), "Deny", "a user without its account is not left out");
+  t.is(effect(denyAllBut(rootArn), alice), "Deny", "the account alone leaves out its root only");
+  t.is(effect(denyAllBut(ACCT), root), "Allow");
+  t.is(effect(denyAllBut(roleArn, rootArn), appSession), "Deny", "a role's ARN alone does not leave its sessions out");
+  t.is(effect(denyAllBut(appSession.arn, rootArn), appSession), "Deny", "nor a session without its role");
+  t.is(effect(denyAllBut(bob.arn, `arn:aws:iam::${OTHER}:root`), bob), "Deny", "another account's root");
   const allow = evaluatePolicy(policy("key", { Effect: "Allow", NotPrincipal: { AWS: bob.arn }, Action: "kms:*", Resource: "*" }), request());
   t.like(allow, { effect: "Allow", via: "direct" });
 });

@@ -39,16 +39,34 @@ export function principalStrength(outcome: PrincipalOutcome): number {
 }
 
 /**
+ * Whether a NotPrincipal element leaves the caller out. IAM checks each identity behind a request
+ * (the account, then the role, then the session or user), and the element leaves the caller out
+ * only if it names every one exactly: the account (its id or root ARN), the user, or the role and
+ * the session. A role's ARN alone does not leave its sessions out, nor a user's ARN without its
+ * account, as AWS warns ("you must also specify the account ARN of the not-denied principal").
+ */
+function namesEveryIdentity(block: PrincipalBlock, caller: Principal): boolean {
+  const names = (test: (entry: PrincipalEntry) => boolean) => block.entries.some(test);
+  if (names((e) => e.kind === "any")) return true;
+  const partition = partitionOf(caller.arn);
+  const account = names((e) => e.kind === "account" && e.accountId === caller.accountId && (e.partition === undefined || partition === undefined || e.partition === partition));
+  if (!account) return false;
+  if (caller.arn === `arn:${partition}:iam::${caller.accountId}:root`) return true;
+  const namesArn = (arn: string) => names((e) => e.kind === "arn" && e.arn === arn);
+  return namesArn(caller.arn) && (caller.roleArn === undefined || namesArn(caller.roleArn));
+}
+
+/**
  * Matches a Principal/NotPrincipal element against the caller. Among several matching entries
  * the strongest is reported: the exact session ARN, then any other direct match, then the
- * account. NotPrincipal matches (directly) every caller that none of its entries matches.
+ * account. NotPrincipal matches (directly) every caller it does not leave out (namesEveryIdentity).
  */
 export function matchPrincipal(block: PrincipalBlock, caller: Principal): PrincipalOutcome {
+  if (block.negated) return namesEveryIdentity(block, caller) ? NO_MATCH : { matched: true, via: "direct", namesSession: false };
   let best: PrincipalOutcome = NO_MATCH;
   for (const entry of block.entries) {
     const outcome = entryMatch(entry, caller);
     if (principalStrength(outcome) > principalStrength(best)) best = outcome;
   }
-  if (!block.negated) return best;
-  return best.matched ? NO_MATCH : { matched: true, via: "direct", namesSession: false };
+  return best;
 }
