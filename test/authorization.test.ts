@@ -657,3 +657,21 @@ test("AssumeRole of a missing role is indistinguishable from a refused one, acro
   const denied = await failureOf(other.assumeRole({ roleArn: `arn:aws:iam::${ACCOUNT}:role/${guarded}`, roleSessionName: "probe" }));
   t.is(denied.message.replace(guarded, "R"), existing.message.replace(roleName, "R"));
 });
+
+test("a condition on a parameter sees its default when the request leaves it out, as in AWS", async (t) => {
+  const user = await newPrincipal("defaults", {
+    p: policyOf(
+      allow("kms:*"),
+      deny("kms:EnableKeyRotation", "*", { Condition: { NumericGreaterThan: { "kms:RotationPeriodInDays": "180" } } }),
+      deny("kms:ScheduleKeyDeletion", "*", { Condition: { NumericGreaterThan: { "kms:ScheduleKeyDeletionPendingWindowInDays": "7" } } }),
+      deny("kms:CreateKey", "*", { Condition: { Bool: { "kms:MultiRegion": "false" } } }),
+    ),
+  });
+  const kms = connectAs(allClients[0]!, user);
+  await assertDenied(t, kms.createKey({}), "CreateKey with multi_region left out (false)");
+  const keyId = (await kms.createKey({ multiRegion: true })).keyMetadata!.keyId;
+  await assertDenied(t, kms.enableKeyRotation({ keyId }), "EnableKeyRotation with the period left out (365)");
+  await kms.enableKeyRotation({ keyId, rotationPeriodInDays: 90 });
+  await assertDenied(t, kms.scheduleKeyDeletion({ keyId }), "ScheduleKeyDeletion with the window left out (30)");
+  t.is((await kms.scheduleKeyDeletion({ keyId, pendingWindowInDays: 7 })).pendingWindowInDays, 7);
+});

@@ -36,12 +36,15 @@ const fieldConditionKeys: Readonly<Record<string, string>> = {
 /**
  * What an omitted field means, as a condition value: the request is served with the default, so
  * a policy about it must see the default (a Deny on RAW must not be escaped by leaving
- * message_type out).
+ * message_type out, nor one on a rotation period over 180 days by leaving the period out).
  */
 const fieldDefaults: Readonly<Record<string, string>> = {
   message_type: "RAW",
   encryption_algorithm: "SYMMETRIC_DEFAULT",
   destination_encryption_algorithm: "SYMMETRIC_DEFAULT",
+  pending_window_in_days: "30",
+  rotation_period_in_days: "365",
+  expiration_model: "KEY_MATERIAL_EXPIRES",
 };
 
 /** What a condition context is built from. */
@@ -196,7 +199,8 @@ function addCreateKeyFacts(c: Map<string, string | string[]>, request: Record<st
 function conditionValue(field: DescField, value: unknown): string | undefined {
   if (value === undefined || value === "" ) return undefined;
   if (field.fieldKind === "enum") return enumAwsName(field, value as number);
-  if (typeof value === "boolean") return value ? "true" : undefined;
+  // A flag left out is false, and a condition on it sees "false", as in AWS.
+  if (typeof value === "boolean") return String(value);
   return String(value);
 }
 
