@@ -1,5 +1,5 @@
 import test from "ava";
-import { GrantOperation, KeySpec, KeyUsage } from "../gen/kms/v1/types_pb.js";
+import { GrantOperation, KeySpec, KeyUsage, OriginType } from "../gen/kms/v1/types_pb.js";
 import { allClients, connectGrpc, failureOf, type KmsClient } from "./support/clients.js";
 import { identityClient, login, startTestServer, type TestServer } from "./support/server.js";
 
@@ -234,4 +234,19 @@ test("CreateGrant's condition keys: kms:GrantConstraintType and the constraint's
   t.is((await failureOf(grant({ encryptionContextSubset: { team: "x" } }))).exception, "AccessDeniedException", "other context keys");
   const user = await newUser({ p: policy({ Effect: "Allow", Action: "kms:Encrypt", Resource: "*", Condition: { Bool: { "kms:GrantIsForAWSResource": "false" } } }) });
   t.is((await failureOf(user.kms().encrypt({ keyId, plaintext: bytes("x") }))).exception, "AccessDeniedException", "the key is absent on Encrypt");
+});
+
+test("CreateGrant needs an Enabled key: DisabledException on a disabled one, KMSInvalidStateException pending import or deletion", async (t) => {
+  const admin = connectGrpc.connect(server);
+  const grantee = await newUser();
+  const grant = (keyId: string) => admin.createGrant({ keyId, granteePrincipal: grantee.arn, operations: [GrantOperation.DESCRIBE_KEY] });
+  const disabled = (await admin.createKey({})).keyMetadata!.keyId;
+  await admin.disableKey({ keyId: disabled });
+  t.is((await failureOf(grant(disabled))).exception, "DisabledException");
+  const waiting = (await admin.createKey({ origin: OriginType.EXTERNAL })).keyMetadata!.keyId;
+  t.is((await failureOf(grant(waiting))).exception, "KMSInvalidStateException");
+  const doomed = (await admin.createKey({})).keyMetadata!.keyId;
+  await admin.scheduleKeyDeletion({ keyId: doomed, pendingWindowInDays: 7 });
+  t.is((await failureOf(grant(doomed))).exception, "KMSInvalidStateException");
+  for (const keyId of [disabled, waiting, doomed]) t.deepEqual((await admin.listGrants({ keyId })).grants, [], "nothing was granted");
 });

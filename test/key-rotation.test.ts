@@ -120,3 +120,17 @@ test.serial("only symmetric encryption keys rotate; bad periods and unusable key
   t.is((await failureOf(kms.rotateKeyOnDemand({ keyId }))).exception, "DisabledException");
   t.is((await failureOf(kms.enableKeyRotation({ keyId }))).exception, "DisabledException");
 });
+
+test.serial("a key pending deletion reports rotation off, as in AWS; cancelling the deletion brings its status back", async (t) => {
+  const kms = await admin();
+  const keyId = (await kms.createKey({})).keyMetadata!.keyId;
+  await kms.enableKeyRotation({ keyId, rotationPeriodInDays: 180 });
+  await kms.scheduleKeyDeletion({ keyId, pendingWindowInDays: 7 });
+  const pending = await kms.getKeyRotationStatus({ keyId });
+  t.false(pending.keyRotationEnabled);
+  t.is(pending.rotationPeriodInDays, undefined);
+  await kms.cancelKeyDeletion({ keyId });
+  const back = await kms.getKeyRotationStatus({ keyId });
+  t.true(back.keyRotationEnabled);
+  t.is(back.rotationPeriodInDays, 180);
+});

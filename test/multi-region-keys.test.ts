@@ -184,3 +184,19 @@ test.serial("ReplicateKey needs kms:CreateKey, and with tags kms:TagResource, by
   await t.notThrowsAsync(user.replicateKey({ keyId, replicaRegion: "eu-west-1" }));
   t.deepEqual(await replicas(), ["eu-west-1"]);
 });
+
+test.serial("a disabled key is neither replicated nor moved to another region (DisabledException), and nothing changes", async (t) => {
+  const { east, west } = await regions();
+  const keyId = (await east.createKey({ multiRegion: true })).keyMetadata!.keyId;
+  await east.disableKey({ keyId });
+  t.is((await failureOf(east.replicateKey({ keyId, replicaRegion: "eu-west-1" }))).exception, "DisabledException");
+  t.is((await failureOf(west.describeKey({ keyId }))).exception, "NotFoundException");
+  await east.enableKey({ keyId });
+  await east.replicateKey({ keyId, replicaRegion: "eu-west-1" });
+  await west.disableKey({ keyId });
+  t.is((await failureOf(east.updatePrimaryRegion({ keyId, primaryRegion: "eu-west-1" }))).exception, "DisabledException", "the replica is disabled");
+  await west.enableKey({ keyId });
+  await east.disableKey({ keyId });
+  t.is((await failureOf(east.updatePrimaryRegion({ keyId, primaryRegion: "eu-west-1" }))).exception, "DisabledException", "the primary is disabled");
+  t.is((await east.describeKey({ keyId })).keyMetadata!.multiRegionConfiguration!.multiRegionKeyType, MultiRegionKeyType.PRIMARY, "the roles are unchanged");
+});

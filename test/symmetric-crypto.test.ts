@@ -227,13 +227,17 @@ for (const kind of allClients) {
     await expectFailure(t, kms.reEncrypt({ ciphertextBlob, sourceEncryptionContext: { k: "w" }, destinationKeyId: b.keyId }), "InvalidCiphertextException", "other value");
   });
 
-  test(title("ReEncrypt reads from a source key pending deletion, but refuses a destination pending deletion"), async (t) => {
+  test(title("ReEncrypt refuses a source or destination key pending deletion (cancel the deletion to move data off it), and a disabled one"), async (t) => {
     const kms = kind.connect(server);
     const source = await newKey(kms);
     const destination = await newKey(kms);
     const doomedDestination = await newKey(kms);
     const { ciphertextBlob } = await kms.encrypt({ keyId: source.keyId, plaintext: utf8("rescue") });
     await kms.scheduleKeyDeletion({ keyId: source.keyId, pendingWindowInDays: 7 });
+    await expectFailure(t, kms.reEncrypt({ ciphertextBlob, destinationKeyId: destination.keyId }), "KMSInvalidStateException", "source pending deletion");
+    await kms.cancelKeyDeletion({ keyId: source.keyId });
+    await expectFailure(t, kms.reEncrypt({ ciphertextBlob, destinationKeyId: destination.keyId }), "DisabledException", "source disabled after the cancellation");
+    await kms.enableKey({ keyId: source.keyId });
     const re = await kms.reEncrypt({ ciphertextBlob, destinationKeyId: destination.keyId });
     t.is(re.sourceKeyId, source.arn);
     t.is(text((await kms.decrypt({ ciphertextBlob: re.ciphertextBlob })).plaintext), "rescue");

@@ -14,12 +14,14 @@ const statePhrase: Record<KeyStateName, string> = {
 };
 
 /**
- * A key used for cryptography must be Enabled: a disabled key is DisabledException, every
- * other state KMSInvalidStateException. ReEncrypt may still read from a key pending deletion.
+ * A key used for cryptography, and for CreateGrant, ReplicateKey and UpdatePrimaryRegion, must be
+ * Enabled: a disabled key is DisabledException, every other state KMSInvalidStateException, as
+ * AWS's key-state table has it. That holds for both keys of a ReEncrypt: the table gives its
+ * source no exemption (the "source pending deletion succeeds" footnote is UpdateAlias's), and a
+ * key pending deletion "can't be used in any cryptographic operations".
  */
-export function requireUsableForCrypto(key: KeyRecord, arn: string, options: { allowPendingDeletion?: boolean } = {}): void {
+export function requireEnabled(key: KeyRecord, arn: string): void {
   if (key.keyState === "Enabled") return;
-  if (key.keyState === "PendingDeletion" && options.allowPendingDeletion) return;
   if (key.keyState === "Disabled") throw new KmsError("DisabledException", `${arn} is disabled.`);
   throw invalidState(key, arn);
 }

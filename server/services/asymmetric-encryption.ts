@@ -6,7 +6,7 @@ import { encryptRsaOaep } from "../crypto/asymmetric/rsa-oaep.js";
 import type { EncryptionContext } from "../crypto/encryption-context.js";
 import { stopIfDryRun } from "../domain/validation.js";
 import { KmsError, validationError } from "../errors/kms-error.js";
-import { requireUsableForCrypto } from "../domain/key-state-rules.js";
+import { requireEnabled } from "../domain/key-state-rules.js";
 import { openCurrentMaterial, publicKeyOf, refuseEncryptionContext, requireUsage, specOf } from "./key-use.js";
 import { resolveKey, type ResolvedKey } from "./resolve-key.js";
 
@@ -41,11 +41,11 @@ export async function decryptAsymmetric(scope: KeyScope, key: ResolvedKey, algor
  * carries no key identity, so Decrypt's key_id (ReEncrypt's source_key_id) says which key to
  * use. A symmetric key named there is left to the ciphertext's own key check.
  */
-export async function namedAsymmetricKey(scope: KeyScope, identifier: string, field: string, operation: string, options: { allowPendingDeletion?: boolean } = {}): Promise<ResolvedKey | undefined> {
+export async function namedAsymmetricKey(scope: KeyScope, identifier: string, field: string, operation: string): Promise<ResolvedKey | undefined> {
   if (identifier === "") return undefined;
   const key = await resolveKey(scope, identifier, field);
   if (key.key.keySpec === "SYMMETRIC_DEFAULT") return undefined;
-  requireUsableForCrypto(key.key, key.arn, options);
+  requireEnabled(key.key, key.arn);
   requireUsage(key, "ENCRYPT_DECRYPT", operation);
   return key;
 }
@@ -57,7 +57,7 @@ export async function namedAsymmetricKey(scope: KeyScope, identifier: string, fi
 export async function dryRunWithoutCiphertext(scope: KeyScope, identifier: string, field: string, operation: string): Promise<never> {
   if (identifier === "") throw validationError(`${field} is required for a dry run with IGNORE_CIPHERTEXT`);
   const key = await resolveKey(scope, identifier, field);
-  requireUsableForCrypto(key.key, key.arn, { allowPendingDeletion: operation === "ReEncrypt" });
+  requireEnabled(key.key, key.arn);
   requireUsage(key, "ENCRYPT_DECRYPT", operation);
   stopIfDryRun(true);
   throw new Error("unreachable");

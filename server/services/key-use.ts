@@ -1,7 +1,7 @@
 import { KeySpec } from "../../gen/kms/v1/types_pb.js";
 import type { KeyScope } from "../context.js";
 import type { KeyRecord } from "../domain/key-record.js";
-import { requireUsableForCrypto } from "../domain/key-state-rules.js";
+import { requireEnabled } from "../domain/key-state-rules.js";
 import { KmsError, validationError } from "../errors/kms-error.js";
 import { enumValue } from "./proto-enum.js";
 import { resolveKey, type ResolvedKey } from "./resolve-key.js";
@@ -15,7 +15,7 @@ export type KeyUsageName = "ENCRYPT_DECRYPT" | "SIGN_VERIFY" | "GENERATE_VERIFY_
  */
 export async function resolveKeyForUsage(scope: KeyScope, identifier: string, usage: KeyUsageName, operation: string, field = "key_id"): Promise<ResolvedKey> {
   const resolved = await resolveKey(scope, identifier, field);
-  requireUsableForCrypto(resolved.key, resolved.arn);
+  requireEnabled(resolved.key, resolved.arn);
   requireUsage(resolved, usage, operation);
   return resolved;
 }

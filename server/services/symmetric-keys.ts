@@ -3,7 +3,7 @@ import { parseCiphertextBlob, INVALID_CIPHERTEXT_MESSAGE } from "../crypto/ciphe
 import { decryptSymmetric, encryptSymmetric } from "../crypto/symmetric-encryption.js";
 import { EncryptionAlgorithmSpec } from "../../gen/kms/v1/types_pb.js";
 import { KmsError } from "../errors/kms-error.js";
-import { requireSymmetricEncryptionKey, requireUsableForCrypto } from "../domain/key-state-rules.js";
+import { requireSymmetricEncryptionKey, requireEnabled } from "../domain/key-state-rules.js";
 import { limits } from "../domain/limits.js";
 import type { KeyScope } from "../context.js";
 import { checkByteLength } from "../domain/validation.js";
@@ -13,7 +13,7 @@ import { resolveKey, type ResolvedKey } from "./resolve-key.js";
 /** The key an encrypting operation writes with: found, Enabled, and a symmetric encryption key. */
 export async function resolveEncryptionKey(scope: KeyScope, identifier: string, field = "key_id"): Promise<ResolvedKey> {
   const resolved = await resolveKey(scope, identifier, field);
-  requireUsableForCrypto(resolved.key, resolved.arn);
+  requireEnabled(resolved.key, resolved.arn);
   requireSymmetricEncryptionKey(resolved.key, resolved.arn);
   return resolved;
 }
@@ -54,7 +54,7 @@ export async function decryptBlob(
   scope: KeyScope,
   blobBytes: Uint8Array,
   context: EncryptionContext,
-  expected: { identifier: string; field: string; blobField: string; allowPendingDeletion?: boolean },
+  expected: { identifier: string; field: string; blobField: string },
 ): Promise<Decrypted> {
   checkByteLength(expected.blobField, blobBytes, limits.ciphertextBlobBytes);
   const blob = parseCiphertextBlob(blobBytes);
@@ -69,7 +69,7 @@ export async function decryptBlob(
     // for authorization to decide), but it must exist in this region.
     resolved = scope.resolved?.get(expected.blobField) ?? (await loadBlobKey(scope, blob.keyId));
   }
-  requireUsableForCrypto(resolved.key, resolved.arn, { allowPendingDeletion: expected.allowPendingDeletion ?? false });
+  requireEnabled(resolved.key, resolved.arn);
   if (resolved.key.keySpec !== "SYMMETRIC_DEFAULT") throw new KmsError("InvalidCiphertextException", INVALID_CIPHERTEXT_MESSAGE);
   // A version after the current one (imported material pending rotation) has encrypted nothing.
   const version = blob.keyVersion <= resolved.key.currentVersion ? await scope.region.keyring.openKeyVersion(blob.keyId, blob.keyVersion) : undefined;

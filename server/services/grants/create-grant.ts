@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { HandlerContext } from "@connectrpc/connect";
 import { accessDecisionsKey, keyScope, now, requireCaller } from "../../context.js";
 import type { GrantRecord } from "../../domain/key-record.js";
-import { requireState } from "../../domain/key-state-rules.js";
+import { requireEnabled } from "../../domain/key-state-rules.js";
 import { checkEncryptionContext, stopIfDryRun } from "../../domain/validation.js";
 import { KmsError, validationError } from "../../errors/kms-error.js";
 import { atLeastAsStrict } from "../../policy/index.js";
@@ -32,7 +32,7 @@ export const createGrant: KmsHandlers["createGrant"] = async (req, ctx) => {
   checkEncryptionContext("constraints.encryption_context_subset", subset);
   if (req.name.length > 256 || !/^[A-Za-z0-9:/_-]*$/.test(req.name)) throw validationError("name must be at most 256 characters of [A-Za-z0-9:/_-]");
   const { key, arn } = await resolveKeyByIdOrArn(scope, req.keyId);
-  requireState(key, arn, ["Enabled", "Disabled", "PendingImport"]);
+  requireEnabled(key, arn);
   const operations = grantOperationNames(req.operations, key);
   // Asymmetric and HMAC operations take no encryption context, so a constraint on one could never hold.
   if (key.keySpec !== "SYMMETRIC_DEFAULT" && (Object.keys(equals).length > 0 || Object.keys(subset).length > 0)) {

@@ -49,7 +49,7 @@ export const reEncrypt: KmsHandlers["reEncrypt"] = async (req, ctx) => {
 
 /** The source plaintext, from an RSA ciphertext of the key source_key_id names or from a symmetric blob. */
 async function decryptSource(req: Parameters<KmsHandlers["reEncrypt"]>[0], scope: ReturnType<typeof keyScope>) {
-  const asymmetric = await namedAsymmetricKey(scope, req.sourceKeyId, "source_key_id", "ReEncrypt", { allowPendingDeletion: true });
+  const asymmetric = await namedAsymmetricKey(scope, req.sourceKeyId, "source_key_id", "ReEncrypt");
   if (asymmetric) {
     checkByteLength("ciphertext_blob", req.ciphertextBlob, limits.ciphertextBlobBytes);
     const plaintext = await decryptAsymmetric(scope, asymmetric, req.sourceEncryptionAlgorithm, req.ciphertextBlob, req.sourceEncryptionContext, "source_encryption_context");
@@ -59,7 +59,6 @@ async function decryptSource(req: Parameters<KmsHandlers["reEncrypt"]>[0], scope
     identifier: req.sourceKeyId,
     field: "source_key_id",
     blobField: "ciphertext_blob",
-    allowPendingDeletion: true,
   });
   try {
     checkSymmetricAlgorithm(req.sourceEncryptionAlgorithm, source.arn, "source_encryption_algorithm");

@@ -2,7 +2,7 @@ import { keyScope, now, requireServices } from "../../context.js";
 import { defaultKeyPolicy } from "../../domain/default-key-policy.js";
 import { importedMaterialsOf, withImportedMaterials } from "../../domain/imported-materials.js";
 import type { KeyRecord } from "../../domain/key-record.js";
-import { requireState } from "../../domain/key-state-rules.js";
+import { requireEnabled } from "../../domain/key-state-rules.js";
 import { keyArn } from "../../domain/region.js";
 import { checkTags } from "../../domain/tags.js";
 import { checkDescription } from "../../domain/validation.js";
@@ -41,7 +41,8 @@ export const replicateKey: KmsHandlers["replicateKey"] = async (req, ctx) => {
         throw new KmsError("UnsupportedOperationException", `${arn} is not a multi-Region primary key; only a primary key can be replicated`);
       }
       const imported = primary.origin === "EXTERNAL";
-      requireState(primary, arn, imported ? ["Enabled", "Disabled", "PendingImport"] : ["Enabled", "Disabled"]);
+      // A disabled primary is not replicated (DisabledException): a replica would be a usable copy of a key its owner turned off.
+      if (!(imported && primary.keyState === "PendingImport")) requireEnabled(primary, arn);
       // Without material there is nothing to tell which material the replica must take.
       if (imported && importedMaterialsOf(primary).length === 0) throw new KmsError("KMSInvalidStateException", `${arn} has no key material yet: import it into the primary key before replicating it`);
       if (await target.keyring.getKey(primary.keyId)) throw new KmsError("AlreadyExistsException", `${replicaArn} already exists`);

@@ -1,5 +1,5 @@
 import { keyScope, requireServices } from "../../context.js";
-import { requireState } from "../../domain/key-state-rules.js";
+import { requireEnabled } from "../../domain/key-state-rules.js";
 import { keyArn } from "../../domain/region.js";
 import { KmsError } from "../../errors/kms-error.js";
 import type { KmsHandlers } from "../handler-types.js";
@@ -20,10 +20,11 @@ export const updatePrimaryRegion: KmsHandlers["updatePrimaryRegion"] = async (re
     scope.region.keyring.transaction([`key:${id.keyId}`], scope.commit, async (tx) => {
       const { key: primary, arn } = await loadKey(scope, id);
       if (!primary.multiRegion || primary.multiRegionType !== "PRIMARY") throw new KmsError("UnsupportedOperationException", `${arn} is not a multi-Region primary key`);
-      requireState(primary, arn, ["Enabled", "Disabled"]);
+      // As AWS says, both must be Enabled when the operation starts.
+      requireEnabled(primary, arn);
       const replica = await target.keyring.getKey(primary.keyId);
       if (!replica || replica.accountId !== primary.accountId) throw new KmsError("NotFoundException", `${arn} has no replica in ${target.name}`);
-      requireState(replica, keyArn(target, replica.accountId, replica.keyId), ["Enabled", "Disabled"]);
+      requireEnabled(replica, keyArn(target, replica.accountId, replica.keyId));
       const { rotation, onDemandRotations, ...demoted } = primary;
       tx.putKey({ ...demoted, multiRegionType: "REPLICA" });
       if (rotation?.enabled && rotation.nextRotationDate !== undefined) {

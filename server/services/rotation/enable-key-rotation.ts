@@ -1,5 +1,5 @@
 import { keyScope, now } from "../../context.js";
-import { requireUsableForCrypto } from "../../domain/key-state-rules.js";
+import { requireEnabled } from "../../domain/key-state-rules.js";
 import { checkIntRange } from "../../domain/validation.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { updateKey } from "../update-key.js";
@@ -15,7 +15,7 @@ export const enableKeyRotation: KmsHandlers["enableKeyRotation"] = async (req, c
   const at = now(ctx);
   await updateKey(keyScope(ctx), req.keyId, (key, arn, tx) => {
     requireRotatable(key, arn);
-    requireUsableForCrypto(key, arn);
+    requireEnabled(key, arn);
     const nextRotationDate = at + periodDays * DAY_MS;
     rescheduleRotation(tx, key.keyId, key.rotation?.enabled ? key.rotation.nextRotationDate : undefined, nextRotationDate);
     return { ...key, rotation: { enabled: true, periodDays, nextRotationDate } };

@@ -1,7 +1,7 @@
 import { keyScope, now, requireServices } from "../../context.js";
 import { importedMaterialsOf } from "../../domain/imported-materials.js";
 import type { ImportedMaterialRecord, KeyRecord } from "../../domain/key-record.js";
-import { requireUsableForCrypto } from "../../domain/key-state-rules.js";
+import { requireEnabled } from "../../domain/key-state-rules.js";
 import { KmsError } from "../../errors/kms-error.js";
 import type { Keyring, KeyringTransaction } from "../../store/keyring.js";
 import type { KmsHandlers } from "../handler-types.js";
@@ -31,7 +31,7 @@ export const rotateKeyOnDemand: KmsHandlers["rotateKeyOnDemand"] = async (req, c
   const { key: rotated } = await withKeyLocks(key.keyId, replicasNow, (replicas) =>
     updateKey(scope, req.keyId, async (current, keyArn, tx) => {
       requireRotatable(current, keyArn, "on demand");
-      requireUsableForCrypto(current, keyArn);
+      requireEnabled(current, keyArn);
       const done = current.onDemandRotations ?? 0;
       if (done >= MAX_ON_DEMAND_ROTATIONS) throw new KmsError("LimitExceededException", `${keyArn} has had its ${MAX_ON_DEMAND_ROTATIONS} on-demand rotations`);
       const rotated = current.origin === "EXTERNAL" ? await rotateToImported(tx, current, keyArn, at, replicas) : await rotateKey(tx, current, at, "ON_DEMAND", replicas);
