@@ -301,6 +301,9 @@ test("grant constraints: EncryptionContextSubset needs every pair, EncryptionCon
   t.false(allowed({ ...call, grants: [equals], encryptionContext: { tenant: "acme", purpose: "x" } }));
   t.false(allowed({ ...call, grants: [equals], encryptionContext: {} }));
   t.true(allowed({ ...call, grants: [equals], encryptionContext: { TENANT: "acme" } }));
+  const twice: GrantRule = { ...decryptGrant, grantId: "eq2", constraints: { encryptionContextEquals: { app: "1", APP: "1" } } };
+  t.false(allowed({ ...call, grants: [twice], encryptionContext: { app: "1", evil: "x" } }), "keys differing only in case do not stand in for other keys");
+  t.false(allowed({ ...call, grants: [equals], encryptionContext: { tenant: "acme", TENANT: "beta" } }), "nor add pairs");
   const emptyEquals: GrantRule = { ...decryptGrant, grantId: "eq0", constraints: { encryptionContextEquals: {} } };
   t.true(allowed({ ...call, grants: [emptyEquals] }));
   t.false(allowed({ ...call, grants: [emptyEquals], encryptionContext: { a: "b" } }));

@@ -343,6 +343,11 @@ test("a policy variable the request has no value for makes the statement apply t
     const denying = policy("identity", [{ Effect: "Allow", Action: "kms:*", Resource: "*" }, { Effect: "Deny", Action: "kms:*", Resource: "*", Condition: condition }]);
     t.is(effectOf(denying, request({ context })), "Allow", `Deny ${operator}`);
   }
+  // Whether or not the request has the condition key, ...IfExists and ForAllValues: included.
+  for (const operator of ["StringNotEquals", "StringEqualsIfExists", "ForAllValues:StringEquals"]) {
+    const condition = { [operator]: { "kms:EncryptionContext:owner": "${aws:username}" } };
+    t.is(effectOf(policy("identity", { Effect: "Allow", Action: "kms:*", Resource: "*", Condition: condition }), request()), "None", `${operator}, key missing`);
+  }
   const multi = policy("identity", { Effect: "Allow", Action: "kms:*", Resource: "*", Condition: { StringEquals: { "kms:EncryptionContext:owner": "${aws:TagKeys}" } } });
   t.is(effectOf(multi, request({ context: { "aws:tagkeys": ["a"], "kms:encryptioncontext:owner": "a" } })), "None", "a multivalued key has no single value");
   const fallback = policy("identity", { Effect: "Allow", Action: "kms:*", Resource: "*", Condition: { StringEquals: { "kms:EncryptionContext:owner": "${aws:PrincipalTag/owner, 'nobody'}" } } });
@@ -531,8 +536,12 @@ test("principal: NotPrincipal leaves out only a caller it names whole (account, 
   t.is(effect(denyAllBut(roleArn, rootArn), appSession), "Deny", "a role's ARN alone does not leave its sessions out");
   t.is(effect(denyAllBut(appSession.arn, rootArn), appSession), "Deny", "nor a session without its role");
   t.is(effect(denyAllBut(bob.arn, `arn:aws:iam::${OTHER}:root`), bob), "Deny", "another account's root");
-  const allow = evaluatePolicy(policy("key", { Effect: "Allow", NotPrincipal: { AWS: bob.arn }, Action: "kms:*", Resource: "*" }), request());
-  t.like(allow, { effect: "Allow", via: "direct" });
+  // In an Allow (which AWS does not support), naming any identity of the caller leaves it out.
+  const allowAllBut = (...names: string[]) => policy("key", { Effect: "Allow", NotPrincipal: { AWS: names }, Action: "kms:*", Resource: "*" });
+  t.like(evaluatePolicy(allowAllBut(bob.arn), request()), { effect: "Allow", via: "direct" });
+  t.is(effectOf(allowAllBut(bob.arn), request({ principal: bob })), "None");
+  t.is(effectOf(allowAllBut(rootArn), request({ principal: bob })), "None");
+  t.is(effectOf(allowAllBut(roleArn), request({ principal: appSession })), "None");
 });
 
 test("principal: identity and session policies apply to their holder, whoever it is", (t) => {

@@ -1,6 +1,6 @@
 import test from "ava";
 import { randomBytes, randomUUID } from "node:crypto";
-import { EncryptionAlgorithmSpec } from "../gen/kms/v1/types_pb.js";
+import { EncryptionAlgorithmSpec, GrantOperation } from "../gen/kms/v1/types_pb.js";
 import { encryptSymmetric } from "../server/crypto/symmetric-encryption.js";
 import { allClients, expectFailure, type KmsClient } from "./support/clients.js";
 import { startTestServer, type TestServer } from "./support/server.js";
@@ -63,6 +63,18 @@ for (const kind of allClients) {
     const key = await newKey(kms);
     await expectFailure(t, kms.encrypt({ keyId: key.keyId, plaintext: new Uint8Array(0) }), "ValidationException", "0 bytes");
     await expectFailure(t, kms.encrypt({ keyId: key.keyId, plaintext: new Uint8Array(4097) }), "ValidationException", "4097 bytes");
+  });
+
+  test(title("a new ciphertext, data key or grant is not bound to context keys that differ only in case (policies could not tell them apart)"), async (t) => {
+    const kms = kind.connect(server);
+    const key = await newKey(kms);
+    const twice = { tenant: "a", Tenant: "b" };
+    await expectFailure(t, kms.encrypt({ keyId: key.keyId, plaintext: utf8("x"), encryptionContext: twice }), "ValidationException", "Encrypt");
+    await expectFailure(t, kms.generateDataKey({ keyId: key.keyId, numberOfBytes: 32, encryptionContext: twice }), "ValidationException", "GenerateDataKey");
+    const { ciphertextBlob } = await kms.encrypt({ keyId: key.keyId, plaintext: utf8("x"), encryptionContext: { tenant: "a" } });
+    await expectFailure(t, kms.reEncrypt({ ciphertextBlob, sourceEncryptionContext: { tenant: "a" }, destinationKeyId: key.keyId, destinationEncryptionContext: twice }), "ValidationException", "ReEncrypt's destination");
+    await expectFailure(t, kms.createGrant({ keyId: key.keyId, granteePrincipal: server.admin.principal_arn, operations: [GrantOperation.DECRYPT], constraints: { encryptionContextSubset: twice } }), "ValidationException", "a grant constraint");
+    await expectFailure(t, kms.decrypt({ ciphertextBlob, encryptionContext: twice }), "InvalidCiphertextException", "Decrypt still reads them: only the context differs");
   });
 
   test(title("Decrypt needs exactly the encryption context used by Encrypt"), async (t) => {

@@ -41,6 +41,21 @@ export function checkEncryptionContext(field: string, context: EncryptionContext
   }
 }
 
+/**
+ * An encryption context that a new ciphertext, data key or grant is bound to: as
+ * checkEncryptionContext, and no two keys that differ only in case. Conditions read
+ * kms:EncryptionContext:<key> with the key's case ignored, as IAM does, so two such pairs would let
+ * the caller choose which value a condition sees (AWS advises against them). Decrypt still takes
+ * them, so nothing encrypted before is locked out.
+ */
+export function checkNewEncryptionContext(field: string, context: EncryptionContext): void {
+  checkEncryptionContext(field, context);
+  const keys = Object.keys(context);
+  if (keys.length > 1 && new Set(keys.map((k) => k.toLowerCase())).size < keys.length) {
+    throw validationError(`${field} has keys that differ only in case; policies could not tell them apart`);
+  }
+}
+
 /** Refuses a request that asks for a Nitro Enclaves recipient, which this server does not support. */
 export function refuseRecipient(recipient: unknown): void {
   if (recipient !== undefined) {

@@ -7,6 +7,19 @@ export const principalArn = {
     `arn:${partition}:sts::${accountId}:assumed-role/${roleName}/${sessionName}`,
 };
 
+const PRINCIPAL_ACCOUNT = /^arn:[^:]+:(?:iam|sts)::(\d{12}):/;
+const ROOT_ARN = /^arn:[^:]+:iam::(\d{12}):root$/;
+
+/** The account of an IAM or STS principal ARN, or undefined when it is not one. */
+export function accountOfPrincipal(arn: string): string | undefined {
+  return PRINCIPAL_ACCOUNT.exec(arn)?.[1];
+}
+
+/** The account an account root ARN names, or undefined when it names no account. */
+export function accountOfRoot(arn: string): string | undefined {
+  return ROOT_ARN.exec(arn)?.[1];
+}
+
 const ROLE_ARN = /^arn:([^:]+):iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
 
 /** The account and name of a role ARN, or undefined when it is not one. */

@@ -1,4 +1,4 @@
-import type { GlobPart } from "./policy-variables.js";
+import { textOf, type GlobPart } from "./policy-variables.js";
 import { compileGlob, compileWildcard, type Matcher } from "./wildcard-pattern.js";
 
 const ARN_PARTS = 6;
@@ -33,7 +33,7 @@ export function compileArnPattern(pattern: string): Matcher {
 
 /** compileArnPattern for a pattern made of parts, some literal (policy variables' values). */
 export function compileArnGlob(parts: readonly GlobPart[]): Matcher {
-  const pattern = parts.map((p) => p.text).join("");
+  const pattern = textOf(parts);
   const components = Math.min(ARN_PARTS, pattern.split(":").length);
   // The parts of each component: a colon ends one, whether the policy or a variable's value wrote it.
   const split: GlobPart[][] = [[]];

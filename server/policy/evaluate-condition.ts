@@ -19,14 +19,15 @@ export function conditionHolds(condition: CompiledCondition, context: ConditionC
   const values = requestValues(context, condition.key);
   const missing = values.length === 0;
   if (condition.kind === "null") return condition.wants.some((wantsMissing) => wantsMissing === missing);
+  // A policy variable the request has no value for: IAM treats the statement as invalid, so the
+  // condition fails whatever the key's presence (...IfExists and ForAllValues: included).
+  const matchesValue = condition.resolve ? condition.resolve(context) : condition.matchesValue;
+  if (!matchesValue) return false;
   if (missing) {
     if (condition.ifExists || condition.set === "all") return true;
     if (condition.set === "any") return false;
     return condition.negated;
   }
-  // A policy variable the request has no value for: IAM treats the statement as invalid.
-  const matchesValue = condition.resolve ? condition.resolve(context) : condition.matchesValue;
-  if (!matchesValue) return false;
   const satisfies = condition.negated ? (value: string) => !matchesValue(value) : matchesValue;
   switch (condition.set) {
     case "any":

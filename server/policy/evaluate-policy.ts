@@ -5,11 +5,13 @@ import type { AccessRequest, ConditionContext, PolicyDecision, StatementRef } fr
 
 function blockMatches(block: PatternBlock, value: string, context: ConditionContext): boolean {
   let any = block.patterns.some((p) => p.matches(value));
-  for (const template of block.templates ?? []) {
-    const pattern = template(context);
-    // A policy variable the request has no value for: IAM treats the statement as invalid, so it applies to nothing.
-    if (!pattern) return false;
-    any ||= pattern.matches(value);
+  if (block.templates) {
+    for (const template of block.templates) {
+      const pattern = template(context);
+      // A policy variable the request has no value for: IAM treats the statement as invalid, so it applies to nothing.
+      if (!pattern) return false;
+      any ||= pattern.matches(value);
+    }
   }
   return block.negated ? !any : any;
 }
@@ -28,7 +30,7 @@ function applies(policy: CompiledPolicy, statement: CompiledStatement, request: 
   } else if (policy.kind === "key") {
     return undefined; // AWS ignores a key-policy statement without Resource.
   }
-  const principal = statement.principal ? matchPrincipal(statement.principal, request.principal) : DIRECT;
+  const principal = statement.principal ? matchPrincipal(statement.principal, request.principal, statement.effect) : DIRECT;
   if (!principal.matched) return undefined;
   return statement.conditions.every((c) => conditionHolds(c, request.context)) ? principal : undefined;
 }

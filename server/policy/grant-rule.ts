@@ -26,9 +26,12 @@ function subsetOf(required: Context, context: Context): boolean {
   return Object.keys(required).every((k) => hasPair(context, k, required[k]!));
 }
 
-/** Equals: exactly the constraint's pairs, no more. */
+/** Equals: exactly the constraint's pairs, no more (keys compared as sets, so keys differing only in case cannot stand in for others). */
 function sameContext(required: Context, context: Context): boolean {
-  return subsetOf(required, context) && Object.keys(context).length === Object.keys(required).length;
+  const keys = (c: Context) => new Set(Object.keys(c).map((k) => k.toLowerCase()));
+  const wanted = keys(required);
+  const given = keys(context);
+  return Object.keys(context).length === Object.keys(required).length && given.size === wanted.size && [...given].every((k) => wanted.has(k)) && subsetOf(required, context);
 }
 
 /**

@@ -59,14 +59,17 @@ function namesEveryIdentity(block: PrincipalBlock, caller: Principal): boolean {
 /**
  * Matches a Principal/NotPrincipal element against the caller. Among several matching entries
  * the strongest is reported: the exact session ARN, then any other direct match, then the
- * account. NotPrincipal matches (directly) every caller it does not leave out (namesEveryIdentity).
+ * account. NotPrincipal matches (directly) every caller it does not leave out: in a Deny, only a
+ * caller it names whole is left out (namesEveryIdentity); in an Allow (which AWS does not
+ * support), any caller it names in part is, so neither form lets in more than its reading allows.
  */
-export function matchPrincipal(block: PrincipalBlock, caller: Principal): PrincipalOutcome {
-  if (block.negated) return namesEveryIdentity(block, caller) ? NO_MATCH : { matched: true, via: "direct", namesSession: false };
+export function matchPrincipal(block: PrincipalBlock, caller: Principal, effect: "Allow" | "Deny"): PrincipalOutcome {
   let best: PrincipalOutcome = NO_MATCH;
   for (const entry of block.entries) {
     const outcome = entryMatch(entry, caller);
     if (principalStrength(outcome) > principalStrength(best)) best = outcome;
   }
-  return best;
+  if (!block.negated) return best;
+  const leftOut = effect === "Deny" ? namesEveryIdentity(block, caller) : best.matched;
+  return leftOut ? NO_MATCH : { matched: true, via: "direct", namesSession: false };
 }

@@ -1,4 +1,4 @@
-import type { GlobPart } from "./policy-variables.js";
+import { textOf, type GlobPart } from "./policy-variables.js";
 
 /** A precompiled test of one policy pattern against request values. */
 export interface Matcher {
@@ -96,7 +96,7 @@ export function compileWildcard(pattern: string, options: { ignoreCase: boolean 
  */
 export function compileGlob(parts: readonly GlobPart[], options: { ignoreCase: boolean }): Matcher {
   const fold = options.ignoreCase ? (s: string) => s.toLowerCase() : (s: string) => s;
-  const pattern = parts.map((p) => p.text).join("");
+  const pattern = textOf(parts);
   return segmentsMatcher(pattern, segmentsOf(parts.map((p) => ({ text: fold(p.text), literal: p.literal }))), fold);
 }
 

@@ -3,7 +3,7 @@ import type { KeyScope } from "../context.js";
 import { generateDataKeyPair } from "../crypto/asymmetric/data-key-pair.js";
 import type { EncryptionContext } from "../crypto/encryption-context.js";
 import { keySpecOfDataKeyPair } from "../domain/key-specs.js";
-import { checkEncryptionContext, stopIfDryRun } from "../domain/validation.js";
+import { checkNewEncryptionContext, stopIfDryRun } from "../domain/validation.js";
 import { KmsError, validationError } from "../errors/kms-error.js";
 import { encryptWithCurrentVersion, resolveEncryptionKey } from "./symmetric-keys.js";
 
@@ -28,7 +28,7 @@ export async function issueDataKeyPair(
   if (req.keyPairSpec === DataKeyPairSpec.UNSPECIFIED) throw validationError("key_pair_spec is required");
   if (req.keyPairSpec === DataKeyPairSpec.SM2) throw new KmsError("UnsupportedOperationException", "SM2 key pairs are offered only in AWS China Regions; this server does not support them");
   if (keySpecOfDataKeyPair(req.keyPairSpec) === undefined) throw validationError(`key_pair_spec has an unknown value ${req.keyPairSpec}`);
-  checkEncryptionContext("encryption_context", req.encryptionContext);
+  checkNewEncryptionContext("encryption_context", req.encryptionContext);
   const key = await resolveEncryptionKey(scope, req.keyId);
   stopIfDryRun(req.dryRun);
   const pair = await generateDataKeyPair(req.keyPairSpec);

@@ -395,7 +395,7 @@ export const KeyManagementService: GenService<{
     output: typeof ListRetirableGrantsResponseSchema;
   },
   /**
-   * Retires a grant. The grant decides who may: its retiring principal, its grantee when it allows RetireGrant, or its key's account with kms:RetireGrant.
+   * Retires a grant. The grant decides who may: its retiring principal, its grantee when it allows RetireGrant, or, with kms:RetireGrant in their IAM policies, principals of the account that created the grant, owns the key or is the retiring principal.
    *
    * @generated from rpc kms.v1.KeyManagementService.RetireGrant
    */

@@ -2,6 +2,7 @@ import { keyScope, requireCaller } from "../../context.js";
 import { decodeMarker, toPage } from "../../domain/pagination.js";
 import { listLimit } from "../../domain/validation.js";
 import { KmsError, validationError } from "../../errors/kms-error.js";
+import { accountOfPrincipal } from "../../identity/principal-arn.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { resolveKeyByIdOrArn } from "../resolve-key.js";
 import { toGrantListEntry } from "./grant-entry.js";
@@ -26,7 +27,7 @@ export const listRetirableGrants: KmsHandlers["listRetirableGrants"] = async (re
   if (req.retiringPrincipal === "") throw validationError("retiring_principal is required");
   // As in AWS, only a principal of the caller's own account: another account's grants are not the caller's to see.
   const caller = requireCaller(ctx);
-  if (PRINCIPAL_ACCOUNT.exec(req.retiringPrincipal)?.[1] !== caller.accountId) {
+  if (accountOfPrincipal(req.retiringPrincipal) !== caller.accountId) {
     throw new KmsError("AccessDeniedException", `${caller.arn} may list the retirable grants only of principals of account ${caller.accountId}`);
   }
   const limit = listLimit(req.limit);
@@ -36,6 +37,3 @@ export const listRetirableGrants: KmsHandlers["listRetirableGrants"] = async (re
   const accounts = new Map(await Promise.all(page.items.map(async (g) => [g.keyId, (await region.keyring.getKey(g.keyId))?.accountId ?? g.issuingAccount] as const)));
   return { grants: page.items.map((g) => toGrantListEntry(region, g, accounts.get(g.keyId)!)), nextMarker: page.nextMarker, truncated: page.truncated };
 };
-
-/** The account of an IAM or STS principal ARN. */
-const PRINCIPAL_ACCOUNT = /^arn:[^:]+:(?:iam|sts)::(\d{12}):/;

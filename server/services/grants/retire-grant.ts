@@ -7,6 +7,7 @@ import { parseKeyIdOrArn } from "../../domain/key-identifier.js";
 import type { GrantRecord } from "../../domain/key-record.js";
 import { stopIfDryRun } from "../../domain/validation.js";
 import { KmsError, validationError } from "../../errors/kms-error.js";
+import { accountOfRoot } from "../../identity/principal-arn.js";
 import { authorize, describeDenial } from "../../policy/index.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { loadKey } from "../resolve-key.js";
@@ -73,11 +74,9 @@ async function checkMayRetire(ctx: HandlerContext, scope: KeyScope, grant: Grant
   const names = [caller.arn, caller.roleArn].filter((n): n is string => n !== undefined);
   if (grant.retiringPrincipal !== "" && names.includes(grant.retiringPrincipal)) return;
   if (names.includes(grant.granteePrincipal) && grant.operations.includes("RetireGrant")) return;
-  const delegating = [grant.issuingAccount, keyAccountId, ACCOUNT_ROOT.exec(grant.retiringPrincipal)?.[1]];
+  const delegating = [grant.issuingAccount, keyAccountId, accountOfRoot(grant.retiringPrincipal)];
   if (!iam.allowed) throw new KmsError("AccessDeniedException", describeDenial(iam, request));
   if (!delegating.includes(caller.accountId)) {
     throw new KmsError("AccessDeniedException", `${caller.arn} is not authorized to perform: kms:RetireGrant on resource: ${keyArn}: the grant does not name it, and its account neither created the grant, owns the key nor is the retiring principal`);
   }
 }
-
-const ACCOUNT_ROOT = /^arn:[^:]+:iam::(\d{12}):root$/;

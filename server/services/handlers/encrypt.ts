@@ -1,7 +1,7 @@
 import { EncryptionAlgorithmSpec } from "../../../gen/kms/v1/types_pb.js";
 import { keyScope } from "../../context.js";
 import { limits } from "../../domain/limits.js";
-import { checkByteLength, checkEncryptionContext, stopIfDryRun } from "../../domain/validation.js";
+import { checkByteLength, checkNewEncryptionContext, stopIfDryRun } from "../../domain/validation.js";
 import { encryptAsymmetric, isAsymmetricEncryptionKey } from "../asymmetric-encryption.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { resolveKeyForUsage } from "../key-use.js";
@@ -14,7 +14,7 @@ import { checkSymmetricAlgorithm, encryptWithCurrentVersion } from "../symmetric
 export const encrypt: KmsHandlers["encrypt"] = async (req, ctx) => {
   const scope = keyScope(ctx);
   checkByteLength("plaintext", req.plaintext, limits.plaintextBytes);
-  checkEncryptionContext("encryption_context", req.encryptionContext);
+  checkNewEncryptionContext("encryption_context", req.encryptionContext);
   const key = await resolveKeyForUsage(scope, req.keyId, "ENCRYPT_DECRYPT", "Encrypt");
   if (isAsymmetricEncryptionKey(key.key)) {
     const ciphertextBlob = encryptAsymmetric(key, req.encryptionAlgorithm, req.plaintext, req.encryptionContext, "encryption_context");

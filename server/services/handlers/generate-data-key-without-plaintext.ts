@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { keyScope } from "../../context.js";
-import { checkEncryptionContext, stopIfDryRun } from "../../domain/validation.js";
+import { checkNewEncryptionContext, stopIfDryRun } from "../../domain/validation.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { encryptWithCurrentVersion, resolveEncryptionKey } from "../symmetric-keys.js";
 import { dataKeyLength } from "./data-key-length.js";
@@ -9,7 +9,7 @@ import { dataKeyLength } from "./data-key-length.js";
 export const generateDataKeyWithoutPlaintext: KmsHandlers["generateDataKeyWithoutPlaintext"] = async (req, ctx) => {
   const scope = keyScope(ctx);
   const length = dataKeyLength(req.keySpec, req.numberOfBytes);
-  checkEncryptionContext("encryption_context", req.encryptionContext);
+  checkNewEncryptionContext("encryption_context", req.encryptionContext);
   const key = await resolveEncryptionKey(scope, req.keyId);
   stopIfDryRun(req.dryRun);
   const plaintext = randomBytes(length);

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { keyScope } from "../../context.js";
-import { checkEncryptionContext, refuseRecipient, stopIfDryRun } from "../../domain/validation.js";
+import { checkNewEncryptionContext, refuseRecipient, stopIfDryRun } from "../../domain/validation.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { encryptWithCurrentVersion, resolveEncryptionKey } from "../symmetric-keys.js";
 import { dataKeyLength } from "./data-key-length.js";
@@ -9,7 +9,7 @@ import { dataKeyLength } from "./data-key-length.js";
 export const generateDataKey: KmsHandlers["generateDataKey"] = async (req, ctx) => {
   const scope = keyScope(ctx);
   const length = dataKeyLength(req.keySpec, req.numberOfBytes);
-  checkEncryptionContext("encryption_context", req.encryptionContext);
+  checkNewEncryptionContext("encryption_context", req.encryptionContext);
   refuseRecipient(req.recipient);
   const key = await resolveEncryptionKey(scope, req.keyId);
   stopIfDryRun(req.dryRun);

@@ -1,7 +1,7 @@
 import { EncryptionAlgorithmSpec } from "../../../gen/kms/v1/types_pb.js";
 import { keyScope } from "../../context.js";
 import { limits } from "../../domain/limits.js";
-import { checkByteLength, checkEncryptionContext, stopIfDryRun } from "../../domain/validation.js";
+import { checkByteLength, checkEncryptionContext, checkNewEncryptionContext, stopIfDryRun } from "../../domain/validation.js";
 import { validationError } from "../../errors/kms-error.js";
 import { ignoresCiphertext } from "../../domain/dry-run.js";
 import { decryptAsymmetric, dryRunWithoutCiphertext, encryptAsymmetric, isAsymmetricEncryptionKey, namedAsymmetricKey } from "../asymmetric-encryption.js";
@@ -12,14 +12,13 @@ import { checkSymmetricAlgorithm, decryptBlob, encryptWithCurrentVersion } from 
 /**
  * ReEncrypt: decrypts and encrypts again under the destination key without the plaintext
  * leaving the server. Either side may be symmetric or RSA (an RSA source is named by
- * source_key_id). The source may be pending deletion (to move data off it); the destination
- * must be Enabled.
+ * source_key_id). Both keys must be Enabled.
  */
 export const reEncrypt: KmsHandlers["reEncrypt"] = async (req, ctx) => {
   const scope = keyScope(ctx);
   if (req.destinationKeyId === "") throw validationError("destination_key_id is required");
   checkEncryptionContext("source_encryption_context", req.sourceEncryptionContext);
-  checkEncryptionContext("destination_encryption_context", req.destinationEncryptionContext);
+  checkNewEncryptionContext("destination_encryption_context", req.destinationEncryptionContext);
   const destination = await resolveKeyForUsage(scope, req.destinationKeyId, "ENCRYPT_DECRYPT", "ReEncrypt", "destination_key_id");
   const asymmetricDestination = isAsymmetricEncryptionKey(destination.key);
   if (!asymmetricDestination) checkSymmetricAlgorithm(req.destinationEncryptionAlgorithm, destination.arn, "destination_encryption_algorithm");
