@@ -675,3 +675,15 @@ test("a condition on a parameter sees its default when the request leaves it out
   await assertDenied(t, kms.scheduleKeyDeletion({ keyId }), "ScheduleKeyDeletion with the window left out (30)");
   t.is((await kms.scheduleKeyDeletion({ keyId, pendingWindowInDays: 7 })).pendingWindowInDays, 7);
 });
+
+test("ReEncrypt: each key's policy sees the context bound to that key (the source's for kms:ReEncryptFrom, the destination's for kms:ReEncryptTo)", async (t) => {
+  const admin = allClients[0]!.connect(server);
+  const secretOnly = (action: string) => ({ Effect: "Deny", Principal: "*", Action: action, Resource: "*", Condition: { StringEquals: { "kms:EncryptionContext:dept": "secret" } } });
+  const source = await newKey(admin, { policy: policyOf(rootStatement(), secretOnly("kms:ReEncryptFrom")) });
+  const destination = await newKey(admin, { policy: policyOf(rootStatement(), secretOnly("kms:ReEncryptTo")) });
+  const reEncrypt = async (from: Record<string, string>, to: Record<string, string>) =>
+    admin.reEncrypt({ ciphertextBlob: (await admin.encrypt({ keyId: source.keyId, plaintext: bytes("r"), encryptionContext: from })).ciphertextBlob, sourceEncryptionContext: from, destinationKeyId: destination.keyId, destinationEncryptionContext: to });
+  await assertDenied(t, reEncrypt({ dept: "secret" }, { dept: "public" }), "the source's Deny sees the source context, whatever the destination's says");
+  await assertDenied(t, reEncrypt({ dept: "public" }, { dept: "secret" }), "the destination's Deny sees the destination context");
+  t.truthy((await reEncrypt({ dept: "public" }, { dept: "public" })).ciphertextBlob.length);
+});

@@ -1,7 +1,7 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import type { KeyRecord } from "../domain/key-record.js";
 import type { Caller } from "../identity/caller.js";
-import { ENCRYPTION_CONTEXT_FIELDS } from "../crypto/encryption-context.js";
+import { encryptionContextFieldOf } from "../crypto/encryption-context.js";
 
 /** Facts about the connection a request came on. */
 export interface ConnectionFacts {
@@ -62,6 +62,8 @@ export interface ConditionFacts {
   resourceAliases?: readonly string[];
   /** For a configured service principal: "<service>.<region>.amazonaws.com", for kms:ViaService. */
   viaService?: string;
+  /** The action checked: it says which encryption context kms:EncryptionContext* see (ReEncrypt has two). */
+  action?: string;
 }
 
 /**
@@ -111,6 +113,7 @@ class DeferredMap<V> implements ReadonlyMap<string, V> {
 
 function conditionContextOf(input: ConditionFacts): Map<string, string | string[]> {
   const { caller, connection, request, requestDesc, key } = input;
+  const contextField = encryptionContextFieldOf(input.action ?? "");
   const c = new Map<string, string | string[]>();
   c.set("aws:principalarn", caller.roleArn ?? caller.arn);
   c.set("aws:principalaccount", caller.accountId);
@@ -142,7 +145,7 @@ function conditionContextOf(input: ConditionFacts): Map<string, string | string[
       const text = conditionValue(field, value) ?? fieldDefaults[field.name];
       if (text !== undefined) c.set(conditionKey, text);
     }
-    if (ENCRYPTION_CONTEXT_FIELDS.includes(field.name) && value && typeof value === "object") {
+    if (field.name === contextField && value && typeof value === "object") {
       const pairs = Object.entries(value as Record<string, string>);
       if (pairs.length > 0) {
         for (const [k, v] of pairs) c.set(`kms:encryptioncontext:${k.toLowerCase()}`, v);

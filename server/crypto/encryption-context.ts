@@ -5,6 +5,17 @@ export type EncryptionContext = Readonly<Record<string, string>>;
 export const ENCRYPTION_CONTEXT_FIELDS: readonly string[] = ["encryption_context", "source_encryption_context", "destination_encryption_context"];
 
 /**
+ * The request field holding the encryption context an access check on one action judges:
+ * ReEncrypt's source key sees the source context (kms:ReEncryptFrom), its destination key the
+ * destination's (kms:ReEncryptTo); every other action the request's encryption_context.
+ */
+export function encryptionContextFieldOf(action: string): string {
+  if (action === "kms:ReEncryptFrom") return "source_encryption_context";
+  if (action === "kms:ReEncryptTo") return "destination_encryption_context";
+  return "encryption_context";
+}
+
+/**
  * The canonical bytes of an encryption context, so that the same pairs in any order give the
  * same associated data: a uint16 count, then per pair (sorted by the key's UTF-8 bytes) a
  * uint16-length-prefixed key and value.

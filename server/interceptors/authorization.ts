@@ -2,6 +2,7 @@ import type { Interceptor } from "@connectrpc/connect";
 import { fieldValue, resolveAccessTarget } from "../authorization/access-target.js";
 import { loadCallerPolicies, mentionsResourceAliases } from "../authorization/caller-policies.js";
 import { buildConditionContext } from "../authorization/condition-context.js";
+import { encryptionContextFieldOf } from "../crypto/encryption-context.js";
 import { loadRoleTrust } from "../authorization/role-trust.js";
 import { accessDecisionsKey, authorizedRoleKey, callerKey, callerPoliciesKey, clockKey, connectionKey, regionKey, resolvedKeysKey, type AccessDecision, type ServerServices } from "../context.js";
 import { KmsError } from "../errors/kms-error.js";
@@ -67,6 +68,7 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
         viaService: service !== undefined && region ? `${service}.${regionName}.amazonaws.com` : undefined,
         requestDesc: req.method.input,
         request: message,
+        action: rule.action,
         key: target.key?.key,
         requestAlias: target.requestAlias,
         resourceAliases: keyPolicy && (policies.mentionsResourceAliases || mentionsResourceAliases(keyPolicy)) ? await keyring!.listAliasNamesOfKey(target.key!.key.keyId, undefined, 50) : undefined,
@@ -109,12 +111,9 @@ function isSet(value: unknown): boolean {
   return Boolean(value);
 }
 
-/** The fields holding the encryption context a grant constraint checks, by action: ReEncrypt's destination key is checked against the destination context. */
-const CONSTRAINED_CONTEXT_FIELD: Readonly<Record<string, string>> = { "kms:ReEncryptFrom": "source_encryption_context", "kms:ReEncryptTo": "destination_encryption_context" };
-
 /** The encryption context a request carries for one action, for grant constraints. */
 function encryptionContextOf(desc: Parameters<typeof fieldValue>[0], message: Record<string, unknown>, action: string): Readonly<Record<string, string>> | undefined {
-  const name = CONSTRAINED_CONTEXT_FIELD[action] ?? "encryption_context";
+  const name = encryptionContextFieldOf(action);
   return desc.fields.some((f) => f.name === name) ? (fieldValue(desc, message, name) as Record<string, string>) : undefined;
 }
 
