@@ -687,3 +687,28 @@ test("ReEncrypt: each key's policy sees the context bound to that key (the sourc
   await assertDenied(t, reEncrypt({ dept: "public" }, { dept: "secret" }), "the destination's Deny sees the destination context");
   t.truthy((await reEncrypt({ dept: "public" }, { dept: "public" })).ciphertextBlob.length);
 });
+
+test("a key or trust policy names the user or role it named when saved: one deleted and made again under the same name is not named, as in IAM", async (t) => {
+  const kms = allClients[0]!;
+  const admin = kms.connect(server);
+  const userName = await newUserName("recreated");
+  const key = await newKey(admin, { policy: policyOf(rootStatement(), grantTo(userArn(userName), ["kms:Encrypt", "kms:Decrypt"])) });
+  await assertRoundTrip(t, connectAs(kms, await loginUser(userName)), key.keyId, "the user the policy named");
+  const roleName = uniq("trusting");
+  await iam().createRole({ roleName, assumeRolePolicyDocument: policyOf({ Effect: "Allow", Principal: { AWS: userArn(userName) }, Action: "sts:AssumeRole" }) });
+  const roleArn = `arn:aws:iam::${ACCOUNT}:role/${roleName}`;
+  const assume = async (principal: Principal) => identityClient(server.url, principal.token).assumeRole({ roleArn, roleSessionName: "session" });
+  t.truthy((await assume(await loginUser(userName))).credentials?.sessionToken, "the trust policy names the user too");
+
+  await iam().deleteUser({ userName });
+  await iam().createUser({ userName });
+  const again = await loginUser(userName);
+  await assertDenied(t, connectAs(kms, again).encrypt({ keyId: key.keyId, plaintext: bytes("x") }), "another user of the same name");
+  await assertDenied(t, assume(again), "nor does the trust policy name it");
+  await admin.putKeyPolicy({ keyId: key.keyId, policyName: "default", policy: policyOf(rootStatement(), grantTo(userArn(userName), ["kms:Encrypt", "kms:Decrypt"])) });
+  await assertRoundTrip(t, connectAs(kms, again), key.keyId, "the policy saved again names the new user");
+
+  const missing = policyOf(rootStatement(), grantTo(userArn(uniq("nobody")), "kms:Encrypt"));
+  await assertFailure(t, admin.createKey({ policy: missing }), "MalformedPolicyDocumentException", Code.InvalidArgument, "a principal that does not exist, as AWS refuses it");
+  await assertFailure(t, iam().createRole({ roleName: uniq("r"), assumeRolePolicyDocument: policyOf({ Effect: "Allow", Principal: { AWS: userArn(uniq("nobody")) }, Action: "sts:AssumeRole" }) }), "MalformedPolicyDocumentException", Code.InvalidArgument, "in a trust policy too");
+});

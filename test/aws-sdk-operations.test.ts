@@ -237,7 +237,7 @@ test.serial("key policies: GetKeyPolicy, ListKeyPolicies, PutKeyPolicy", async (
     Id: "sdk-policy",
     Statement: [
       { Sid: "Enable IAM User Permissions", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "kms:*", Resource: "*" },
-      { Sid: "NoGenerateRandomHere", Effect: "Deny", Principal: { AWS: "arn:aws:iam::111122223333:user/nobody" }, Action: "kms:Decrypt", Resource: "*" },
+      { Sid: "NoDecryptHere", Effect: "Deny", Principal: { AWS: "arn:aws:iam::111122223333:user/admin" }, Action: "kms:Decrypt", Resource: "*" },
     ],
   };
   await kms.send(new sdk.PutKeyPolicyCommand({ KeyId, PolicyName: "default", Policy: JSON.stringify(replacement) }));
@@ -245,6 +245,9 @@ test.serial("key policies: GetKeyPolicy, ListKeyPolicies, PutKeyPolicy", async (
   t.deepEqual(JSON.parse(after.Policy!), replacement);
   const malformed = await t.throwsAsync(kms.send(new sdk.PutKeyPolicyCommand({ KeyId, PolicyName: "default", Policy: "{not json" })));
   t.true(malformed instanceof sdk.MalformedPolicyDocumentException, malformed?.name);
+  const nobody = { ...replacement, Statement: [replacement.Statement[0], { ...replacement.Statement[1], Principal: { AWS: "arn:aws:iam::111122223333:user/nobody" } }] };
+  const unknown = await t.throwsAsync(kms.send(new sdk.PutKeyPolicyCommand({ KeyId, PolicyName: "default", Policy: JSON.stringify(nobody) })));
+  t.true(unknown instanceof sdk.MalformedPolicyDocumentException, "a principal that does not exist, as AWS refuses it");
 });
 
 test.serial("grants: CreateGrant, ListGrants, ListRetirableGrants, RetireGrant (by the retiring principal), RevokeGrant", async (t) => {

@@ -600,3 +600,19 @@ test("evaluation is pure: the same request gives the same decision, and a compil
   t.true(Object.isFrozen(p.statements[0]));
   t.true(Object.isFrozen(p.statements[0]!.action.patterns));
 });
+
+test("principal: with the unique ids recorded when the policy was saved, an ARN names that user or role only", (t) => {
+  const p = policy("key", [
+    { Effect: "Allow", Principal: { AWS: [bob.arn, appSession.roleArn!] }, Action: "kms:Encrypt", Resource: "*" },
+    { Effect: "Deny", NotPrincipal: { AWS: [bob.arn, `arn:aws:iam::${ACCT}:root`] }, Action: "kms:Decrypt", Resource: "*" },
+  ]);
+  const ids = { [bob.arn]: "AIDABOB1", [appSession.roleArn!]: "AROAAPP1" };
+  const as = (principal: Principal, action = "kms:Encrypt") => evaluatePolicy(p, request({ principal, action }), ids).effect;
+  t.is(as({ ...bob, userId: "AIDABOB1" }), "Allow");
+  t.is(as({ ...bob, userId: "AIDABOB2" }), "None", "another bob");
+  t.is(as({ ...appSession, userId: "AROAAPP1:session-1" }), "Allow");
+  t.is(as({ ...appSession, userId: "AROAAPP2:session-1" }), "None", "a session of another role of the same name");
+  t.is(as({ ...bob, userId: "AIDABOB1" }, "kms:Decrypt"), "None", "left out of the Deny");
+  t.is(as({ ...bob, userId: "AIDABOB2" }, "kms:Decrypt"), "Deny", "another bob is not left out");
+  t.is(evaluatePolicy(p, request({ principal: bob })).effect, "Allow", "no ids recorded (an older policy): the ARN alone");
+});

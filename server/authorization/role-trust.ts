@@ -2,12 +2,13 @@ import { validationError } from "../errors/kms-error.js";
 import type { RoleRecord } from "../identity/identity-records.js";
 import type { IdentityStore } from "../identity/identity-store.js";
 import { parseRoleArn, principalArn } from "../identity/principal-arn.js";
-import type { CompiledPolicy, PolicyCache } from "../policy/index.js";
+import type { CompiledPolicy, PolicyCache, PrincipalIds } from "../policy/index.js";
 
 /** A role as the resource of a decision: its trust policy and its account, and the role itself when it exists. */
 export interface RoleTrust {
   readonly trustPolicy: CompiledPolicy;
   readonly accountId: string;
+  readonly principalIds?: PrincipalIds;
   readonly role?: RoleRecord;
 }
 
@@ -25,5 +26,5 @@ export async function loadRoleTrust(identities: IdentityStore, policies: PolicyC
   if (!ref || ref.partition !== partition) throw validationError(`role_arn must be a role ARN, arn:${partition}:iam::<account>:role/<name>`);
   const role = await identities.getRole(ref.accountId, ref.roleName);
   if (!role || principalArn.role(partition, role.accountId, role.roleName) !== roleArn) return { trustPolicy: TRUSTS_NO_ONE, accountId: ref.accountId };
-  return { trustPolicy: policies.get(role.trustPolicy, "trust"), accountId: ref.accountId, role };
+  return { trustPolicy: policies.get(role.trustPolicy, "trust"), accountId: ref.accountId, role, ...(role.trustPolicyPrincipalIds ? { principalIds: role.trustPolicyPrincipalIds } : {}) };
 }

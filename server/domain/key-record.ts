@@ -31,6 +31,8 @@ export interface KeyRecord {
   /** The key_material_id of the current version, kept here so DescribeKey needs one read. */
   readonly currentKeyMaterialId: string;
   readonly policy: string;
+  /** The unique ids of the users and roles the policy named when it was saved (PrincipalIds). */
+  readonly policyPrincipalIds?: Readonly<Record<string, string>>;
   readonly tags: readonly TagRecord[];
   /** Asymmetric keys: the public key as DER SubjectPublicKeyInfo (base64); public, so kept in the clear. */
   readonly publicKey?: string;

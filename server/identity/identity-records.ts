@@ -22,6 +22,8 @@ export interface RoleRecord {
   readonly roleId: string;
   readonly createdAt: number;
   readonly trustPolicy: string;
+  /** The unique ids of the users and roles the trust policy named when it was saved (PrincipalIds). */
+  readonly trustPolicyPrincipalIds?: Readonly<Record<string, string>>;
   readonly maxSessionDuration: number;
   readonly tags: readonly TagRecord[];
 }

@@ -77,7 +77,7 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
       const decide = (grants: readonly GrantRule[]) =>
         authorize({
           request,
-          key: keyPolicy && { policy: keyPolicy, accountId: target.key!.key.accountId, grants, encryptionContext: encryptionContextOf(req.method.input, message, rule.action) },
+          key: keyPolicy && { policy: keyPolicy, accountId: target.key!.key.accountId, grants, encryptionContext: encryptionContextOf(req.method.input, message, rule.action), principalIds: target.key!.key.policyPrincipalIds },
           role,
           identityPolicies: policies.identityPolicies,
           sessionPolicy: policies.sessionPolicy,

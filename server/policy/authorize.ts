@@ -1,7 +1,7 @@
 import type { CompiledPolicy } from "./compiled-policy.js";
 import { evaluatePolicy } from "./evaluate-policy.js";
 import { grantAllows, type GrantRule } from "./grant-rule.js";
-import type { AccessRequest, PolicyDecision, StatementRef } from "./policy-types.js";
+import type { AccessRequest, PolicyDecision, PrincipalIds, StatementRef } from "./policy-types.js";
 
 /** Everything that bears on one request: the key's policy and grants (for actions on a key) and the caller's policies. */
 export interface AuthorizationInput {
@@ -13,6 +13,8 @@ export interface AuthorizationInput {
     readonly grants: readonly GrantRule[];
     /** The request's encryption context, for grant constraints. */
     readonly encryptionContext?: Readonly<Record<string, string>>;
+    /** The unique ids of the users and roles the key policy names. */
+    readonly principalIds?: PrincipalIds;
   };
   /**
    * Present for sts:AssumeRole: the role's trust policy, the resource-based policy of a role. It
@@ -21,6 +23,8 @@ export interface AuthorizationInput {
   readonly role?: {
     readonly trustPolicy: CompiledPolicy;
     readonly accountId: string;
+    /** The unique ids of the users and roles the trust policy names. */
+    readonly principalIds?: PrincipalIds;
   };
   /** The caller's identity-based policies (user or role attached policies), by name. */
   readonly identityPolicies: ReadonlyArray<{ readonly name: string; readonly policy: CompiledPolicy }>;
@@ -80,7 +84,7 @@ export function authorize(input: AuthorizationInput): AuthorizationResult {
   const resourcePolicy = key ? key.policy : role?.trustPolicy;
   const resourceSource = key ? "key-policy" : "trust-policy";
 
-  const resourceDecision: PolicyDecision = resourcePolicy ? evaluatePolicy(resourcePolicy, request) : { effect: "None" };
+  const resourceDecision: PolicyDecision = resourcePolicy ? evaluatePolicy(resourcePolicy, request, key ? key.principalIds : role?.principalIds) : { effect: "None" };
   if (resourceDecision.effect === "Deny") return deny(resourceSource, resourceDecision);
 
   let identityAllow: DecidedBy | undefined;

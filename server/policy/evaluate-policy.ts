@@ -1,7 +1,7 @@
 import type { CompiledPolicy, CompiledStatement, PatternBlock } from "./compiled-policy.js";
 import { conditionHolds } from "./evaluate-condition.js";
 import { matchPrincipal, principalStrength, type PrincipalOutcome } from "./match-principal.js";
-import type { AccessRequest, ConditionContext, PolicyDecision, StatementRef } from "./policy-types.js";
+import type { AccessRequest, ConditionContext, PolicyDecision, PrincipalIds, StatementRef } from "./policy-types.js";
 
 function blockMatches(block: PatternBlock, value: string, context: ConditionContext): boolean {
   let any = block.patterns.some((p) => p.matches(value));
@@ -23,14 +23,14 @@ function refOf(statement: CompiledStatement): StatementRef {
 const DIRECT: PrincipalOutcome = Object.freeze({ matched: true, via: "direct", namesSession: false });
 
 /** Whether the statement applies to the request, and how its principal matched. */
-function applies(policy: CompiledPolicy, statement: CompiledStatement, request: AccessRequest): PrincipalOutcome | undefined {
+function applies(policy: CompiledPolicy, statement: CompiledStatement, request: AccessRequest, ids: PrincipalIds | undefined): PrincipalOutcome | undefined {
   if (!blockMatches(statement.action, request.action, request.context)) return undefined;
   if (statement.resource) {
     if (!blockMatches(statement.resource, request.resource, request.context)) return undefined;
   } else if (policy.kind === "key") {
     return undefined; // AWS ignores a key-policy statement without Resource.
   }
-  const principal = statement.principal ? matchPrincipal(statement.principal, request.principal, statement.effect) : DIRECT;
+  const principal = statement.principal ? matchPrincipal(statement.principal, request.principal, statement.effect, ids) : DIRECT;
   if (!principal.matched) return undefined;
   return statement.conditions.every((c) => conditionHolds(c, request.context)) ? principal : undefined;
 }
@@ -40,12 +40,13 @@ function applies(policy: CompiledPolicy, statement: CompiledStatement, request: 
  * statement order, and the first applicable Deny is reported. Otherwise the strongest applicable
  * Allow is reported (the one naming the caller's exact session, then any other direct match,
  * then an account match; the first of equals), because authorize() needs to know whether the
- * key policy names the caller or only trusts its account. "None" when nothing applies.
+ * key policy names the caller or only trusts its account. "None" when nothing applies. `ids` are
+ * the unique ids of the users and roles a resource policy names (PrincipalIds).
  */
-export function evaluatePolicy(policy: CompiledPolicy, request: AccessRequest): PolicyDecision {
+export function evaluatePolicy(policy: CompiledPolicy, request: AccessRequest, ids?: PrincipalIds): PolicyDecision {
   let allow: { statement: CompiledStatement; outcome: PrincipalOutcome } | undefined;
   for (const statement of policy.statements) {
-    const outcome = applies(policy, statement, request);
+    const outcome = applies(policy, statement, request, ids);
     if (!outcome) continue;
     if (statement.effect === "Deny") return { effect: "Deny", statement: refOf(statement) };
     if (!allow || principalStrength(outcome) > principalStrength(allow.outcome)) allow = { statement, outcome };

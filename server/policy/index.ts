@@ -12,5 +12,5 @@ export { INVALID_PRINCIPALS } from "./parse-principal.js";
 export { parsePolicy } from "./parse-policy.js";
 export { PolicyCache } from "./policy-cache.js";
 export { maxPolicyBytes } from "./policy-limits.js";
-export type { AccessRequest, ConditionContext, PolicyDecision, PolicyKind, Principal, PrincipalMatch, StatementRef } from "./policy-types.js";
+export type { AccessRequest, ConditionContext, PolicyDecision, PolicyKind, Principal, PrincipalIds, PrincipalMatch, StatementRef } from "./policy-types.js";
 export { wouldLockOut } from "./would-lock-out.js";

@@ -1,5 +1,5 @@
 import type { PrincipalBlock, PrincipalEntry } from "./compiled-policy.js";
-import type { Principal, PrincipalMatch } from "./policy-types.js";
+import type { Principal, PrincipalIds, PrincipalMatch } from "./policy-types.js";
 
 /** How a principal element matched the caller: not at all, or directly / through the caller's account. */
 export type PrincipalOutcome = { readonly matched: false } | { readonly matched: true; readonly via: PrincipalMatch; readonly namesSession: boolean };
@@ -10,7 +10,19 @@ function partitionOf(arn: string): string | undefined {
   return arn.startsWith("arn:") ? arn.split(":", 2)[1] : undefined;
 }
 
-function entryMatch(entry: PrincipalEntry, caller: Principal): PrincipalOutcome {
+/**
+ * Whether the user or role an ARN entry named when its policy was saved is the caller's (for a
+ * role, the role of the caller's session). An ARN with no recorded id (a policy saved before ids
+ * were recorded) is matched by ARN alone.
+ */
+function sameIdentity(arn: string, caller: Principal, role: boolean, ids: PrincipalIds | undefined): boolean {
+  const recorded = ids !== undefined && Object.hasOwn(ids, arn) ? ids[arn] : undefined;
+  if (recorded === undefined) return true;
+  const id = caller.userId ?? "";
+  return (role ? id.slice(0, id.indexOf(":")) : id) === recorded;
+}
+
+function entryMatch(entry: PrincipalEntry, caller: Principal, ids: PrincipalIds | undefined): PrincipalOutcome {
   switch (entry.kind) {
     case "any":
       return { matched: true, via: "direct", namesSession: false };
@@ -23,8 +35,8 @@ function entryMatch(entry: PrincipalEntry, caller: Principal): PrincipalOutcome 
       return { matched: true, via: isRoot ? "direct" : "account", namesSession: false };
     }
     case "arn":
-      if (entry.arn === caller.arn) return { matched: true, via: "direct", namesSession: entry.arnType === "assumed-role" };
-      if (entry.arnType === "role" && entry.arn === caller.roleArn) return { matched: true, via: "direct", namesSession: false };
+      if (entry.arn === caller.arn && (entry.arnType !== "user" || sameIdentity(entry.arn, caller, false, ids))) return { matched: true, via: "direct", namesSession: entry.arnType === "assumed-role" };
+      if (entry.arnType === "role" && entry.arn === caller.roleArn && sameIdentity(entry.arn, caller, true, ids)) return { matched: true, via: "direct", namesSession: false };
       return NO_MATCH;
     case "other":
       return NO_MATCH;
@@ -45,15 +57,15 @@ export function principalStrength(outcome: PrincipalOutcome): number {
  * the session. A role's ARN alone does not leave its sessions out, nor a user's ARN without its
  * account, as AWS warns ("you must also specify the account ARN of the not-denied principal").
  */
-function namesEveryIdentity(block: PrincipalBlock, caller: Principal): boolean {
+function namesEveryIdentity(block: PrincipalBlock, caller: Principal, ids: PrincipalIds | undefined): boolean {
   const names = (test: (entry: PrincipalEntry) => boolean) => block.entries.some(test);
   if (names((e) => e.kind === "any")) return true;
   const partition = partitionOf(caller.arn);
   const account = names((e) => e.kind === "account" && e.accountId === caller.accountId && (e.partition === undefined || partition === undefined || e.partition === partition));
   if (!account) return false;
   if (caller.arn === `arn:${partition}:iam::${caller.accountId}:root`) return true;
-  const namesArn = (arn: string) => names((e) => e.kind === "arn" && e.arn === arn);
-  return namesArn(caller.arn) && (caller.roleArn === undefined || namesArn(caller.roleArn));
+  const namesArn = (arn: string, role: boolean) => names((e) => e.kind === "arn" && e.arn === arn) && sameIdentity(arn, caller, role, ids);
+  return namesArn(caller.arn, false) && (caller.roleArn === undefined || namesArn(caller.roleArn, true));
 }
 
 /**
@@ -63,13 +75,13 @@ function namesEveryIdentity(block: PrincipalBlock, caller: Principal): boolean {
  * caller it names whole is left out (namesEveryIdentity); in an Allow (which AWS does not
  * support), any caller it names in part is, so neither form lets in more than its reading allows.
  */
-export function matchPrincipal(block: PrincipalBlock, caller: Principal, effect: "Allow" | "Deny"): PrincipalOutcome {
+export function matchPrincipal(block: PrincipalBlock, caller: Principal, effect: "Allow" | "Deny", ids?: PrincipalIds): PrincipalOutcome {
   let best: PrincipalOutcome = NO_MATCH;
   for (const entry of block.entries) {
-    const outcome = entryMatch(entry, caller);
+    const outcome = entryMatch(entry, caller, ids);
     if (principalStrength(outcome) > principalStrength(best)) best = outcome;
   }
   if (!block.negated) return best;
-  const leftOut = effect === "Deny" ? namesEveryIdentity(block, caller) : best.matched;
+  const leftOut = effect === "Deny" ? namesEveryIdentity(block, caller, ids) : best.matched;
   return leftOut ? NO_MATCH : { matched: true, via: "direct", namesSession: false };
 }

@@ -14,7 +14,16 @@ export interface Principal {
   readonly roleArn?: string;
   /** The caller's tags; the server also exposes them as aws:principaltag/<key> in the context. */
   readonly tags: Readonly<Record<string, string>>;
+  /** The caller's unique id: a user's, or "<role id>:<session name>" for a role session. */
+  readonly userId?: string;
 }
+
+/**
+ * The unique ids of the users and roles a resource policy names, by ARN, as they were when it
+ * was saved. As in IAM, an entry then names that user or role only, not a later one of the same
+ * name: delete a user and make another "bob", and a policy that named the first names no one.
+ */
+export type PrincipalIds = Readonly<Record<string, string>>;
 
 /**
  * The condition context of a request: keys lowercased; a key absent from the map is "missing"

@@ -1,6 +1,8 @@
 import { limits } from "../domain/limits.js";
 import { KmsError } from "../errors/kms-error.js";
-import type { PolicyCache, PolicyKind } from "../policy/index.js";
+import { principalIdsOf } from "../authorization/policy-principals.js";
+import type { IdentityStore } from "../identity/identity-store.js";
+import type { PolicyCache, PolicyKind, PrincipalIds } from "../policy/index.js";
 
 /**
  * Checks a policy document before it is stored, by compiling it into the policy cache, so a stored
@@ -13,4 +15,10 @@ export function checkPolicyDocument(document: string, kind: PolicyKind, policies
   }
   policies.get(document, kind);
   return document;
+}
+
+/** The unique ids of the users and roles a checked key or trust policy names (see principalIdsOf); undefined when it names none. */
+export async function principalIdsFor(document: string, kind: "key" | "trust", services: { readonly policies: PolicyCache; readonly identities: IdentityStore }): Promise<PrincipalIds | undefined> {
+  const ids = await principalIdsOf(services.policies.get(document, kind), services.identities);
+  return Object.keys(ids).length > 0 ? ids : undefined;
 }

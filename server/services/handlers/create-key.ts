@@ -15,7 +15,7 @@ import { checkPolicyLockout } from "../lockout-check.js";
 import { isImportableKeySpec } from "../../crypto/import/importable-key-specs.js";
 import { generateKeyMaterial } from "../key-material.js";
 import { multiRegionConfiguration, newMultiRegionKeyId } from "../multi-region/multi-region-keys.js";
-import { checkPolicyDocument } from "../policy-document.js";
+import { checkPolicyDocument, principalIdsFor } from "../policy-document.js";
 import { enumName } from "../proto-enum.js";
 
 /** CreateKey: a new key of any supported spec, whose material is generated here and stored only wrapped. */
@@ -40,6 +40,7 @@ export const createKey: KmsHandlers["createKey"] = async (req, ctx) => {
   checkTags(tags);
   const policy = req.policy === "" ? defaultKeyPolicy(region.partition, accountId) : checkPolicyDocument(req.policy, "key", requireServices(ctx).policies);
 
+  const principalIds = req.policy === "" ? undefined : await principalIdsFor(policy, "key", requireServices(ctx));
   const keyId = req.multiRegion ? newMultiRegionKeyId() : randomUUID();
   // As in AWS, only a policy the caller supplies is checked; the default policy trusts the account.
   if (req.policy !== "") await checkPolicyLockout(ctx, policy, keyArn(region, accountId, keyId), accountId, req.bypassPolicyLockoutSafetyCheck);
@@ -63,6 +64,7 @@ export const createKey: KmsHandlers["createKey"] = async (req, ctx) => {
     currentVersion: external ? 0 : 1,
     currentKeyMaterialId: keyMaterialId,
     policy,
+    ...(principalIds ? { policyPrincipalIds: principalIds } : {}),
     tags,
     ...(publicKey ? { publicKey: publicKey.toString("base64") } : {}),
   };

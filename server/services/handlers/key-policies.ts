@@ -2,7 +2,7 @@ import { keyScope, requireServices } from "../../context.js";
 import { KmsError, validationError } from "../../errors/kms-error.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { checkPolicyLockout } from "../lockout-check.js";
-import { checkPolicyDocument } from "../policy-document.js";
+import { checkPolicyDocument, principalIdsFor } from "../policy-document.js";
 import { resolveKeyByIdOrArn } from "../resolve-key.js";
 import { updateKey } from "../update-key.js";
 
@@ -33,10 +33,12 @@ export const listKeyPolicies: KmsHandlers["listKeyPolicies"] = async (req, ctx) 
 export const putKeyPolicy: KmsHandlers["putKeyPolicy"] = async (req, ctx) => {
   checkPolicyName(req.policyName);
   if (req.policy === "") throw validationError("policy is required");
-  checkPolicyDocument(req.policy, "key", requireServices(ctx).policies);
+  const services = requireServices(ctx);
+  checkPolicyDocument(req.policy, "key", services.policies);
+  const principalIds = await principalIdsFor(req.policy, "key", services);
   const scope = keyScope(ctx);
   const { key, arn } = await resolveKeyByIdOrArn(scope, req.keyId);
   await checkPolicyLockout(ctx, req.policy, arn, key.accountId, req.bypassPolicyLockoutSafetyCheck);
-  await updateKey(scope, req.keyId, (current) => ({ ...current, policy: req.policy }));
+  await updateKey(scope, req.keyId, ({ policyPrincipalIds: _before, ...current }) => ({ ...current, policy: req.policy, ...(principalIds ? { policyPrincipalIds: principalIds } : {}) }));
   return {};
 };

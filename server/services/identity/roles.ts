@@ -8,7 +8,7 @@ import { KmsError, validationError } from "../../errors/kms-error.js";
 import type { RoleRecord } from "../../identity/identity-records.js";
 import { principalArn } from "../../identity/principal-arn.js";
 import { newAwsStyleId } from "../../identity/secrets.js";
-import { checkPolicyDocument } from "../policy-document.js";
+import { checkPolicyDocument, principalIdsFor } from "../policy-document.js";
 import type { IdentityHandlers } from "./identity-handler-types.js";
 import { checkIamName } from "./identity-names.js";
 import { SESSION_SECONDS } from "./session-lifetime.js";
@@ -32,11 +32,12 @@ export const createRole: IdentityHandlers["createRole"] = async (req, ctx) => {
   checkIamName("role_name", req.roleName, 64);
   if (req.assumeRolePolicyDocument === "") throw validationError("assume_role_policy_document is required");
   const trustPolicy = checkPolicyDocument(req.assumeRolePolicyDocument, "trust", requireServices(ctx).policies);
+  const principalIds = await principalIdsFor(trustPolicy, "trust", requireServices(ctx));
   const maxSessionDuration = req.maxSessionDuration ?? SESSION_SECONDS.default;
   checkIntRange("max_session_duration", maxSessionDuration, { min: SESSION_SECONDS.default, max: SESSION_SECONDS.max });
   const tags = req.tags.map((t) => ({ key: t.tagKey, value: t.tagValue }));
   checkTags(tags);
-  const role: RoleRecord = { accountId, roleName: req.roleName, roleId: newAwsStyleId("AROA"), createdAt: now(ctx), trustPolicy, maxSessionDuration, tags };
+  const role: RoleRecord = { accountId, roleName: req.roleName, roleId: newAwsStyleId("AROA"), createdAt: now(ctx), trustPolicy, ...(principalIds ? { trustPolicyPrincipalIds: principalIds } : {}), maxSessionDuration, tags };
   await identities.transaction([`role:${accountId}/${req.roleName}`], auditCommit(ctx), async (tx) => {
     if (await identities.getRole(accountId, req.roleName)) throw new KmsError("AlreadyExistsException", `role ${req.roleName} already exists`);
     tx.putRole(role);

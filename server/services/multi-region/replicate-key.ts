@@ -10,7 +10,7 @@ import { KmsError } from "../../errors/kms-error.js";
 import type { KmsHandlers } from "../handler-types.js";
 import { toKeyMetadata } from "../key-metadata.js";
 import { checkPolicyLockout } from "../lockout-check.js";
-import { checkPolicyDocument } from "../policy-document.js";
+import { checkPolicyDocument, principalIdsFor } from "../policy-document.js";
 import { loadKey } from "../resolve-key.js";
 import { copiesOf, multiRegionConfiguration, otherRegion, withKeyLocks } from "./multi-region-keys.js";
 import { ownKeyId } from "../update-key.js";
@@ -33,6 +33,7 @@ export const replicateKey: KmsHandlers["replicateKey"] = async (req, ctx) => {
   const replicaArn = keyArn(target, id.accountId, id.keyId);
   const policy = req.policy === "" ? defaultKeyPolicy(target.partition, id.accountId) : checkPolicyDocument(req.policy, "key", services.policies);
   if (req.policy !== "") await checkPolicyLockout(ctx, policy, replicaArn, id.accountId, req.bypassPolicyLockoutSafetyCheck);
+  const principalIds = req.policy === "" ? undefined : await principalIdsFor(policy, "key", services);
 
   const replica = await withKeyLocks(id.keyId, () => [target.keyring], () =>
     scope.region.keyring.transaction([`key:${id.keyId}`], scope.commit, async (tx) => {
@@ -53,8 +54,8 @@ export const replicateKey: KmsHandlers["replicateKey"] = async (req, ctx) => {
           there.putKeyVersion(primary.keyId, version.version, open.material, version.keyMaterialId, version.createdAt, version.rotationType);
         }
       }
-      const { rotation: _rotation, onDemandRotations: _count, deletionDate: _date, pendingWindowInDays: _window, ...shared } = primary;
-      const base: KeyRecord = { ...shared, region: target.name, creationDate: now(ctx), description: req.description, policy, tags, multiRegionType: "REPLICA", keyState: primary.keyState };
+      const { rotation: _rotation, onDemandRotations: _count, deletionDate: _date, pendingWindowInDays: _window, policyPrincipalIds: _ids, ...shared } = primary;
+      const base: KeyRecord = { ...shared, region: target.name, creationDate: now(ctx), description: req.description, policy, ...(principalIds ? { policyPrincipalIds: principalIds } : {}), tags, multiRegionType: "REPLICA", keyState: primary.keyState };
       const copy = imported ? withImportedMaterials(base, importedMaterialsOf(primary).map(({ validTo: _validTo, ...m }) => ({ ...m, imported: false }))) : base;
       there.putKey(copy);
       return copy;

@@ -1,0 +1,30 @@
+import { KmsError } from "../errors/kms-error.js";
+import type { IdentityStore } from "../identity/identity-store.js";
+import { principalArn } from "../identity/principal-arn.js";
+import { INVALID_PRINCIPALS, type CompiledPolicy, type PrincipalIds } from "../policy/index.js";
+
+const USER_OR_ROLE_ARN = /^arn:([^:]+):iam::(\d{12}):(user|role)\/(?:.+\/)?([^/]+)$/;
+
+/**
+ * The unique ids of the users and roles a key or trust policy names, recorded when it is saved, as
+ * IAM does: the policy then names those very identities, not later ones of the same name. A user
+ * or role that does not exist (or is named by another spelling of its ARN) is refused as AWS
+ * refuses it: MalformedPolicyDocumentException, "invalid principals".
+ */
+export async function principalIdsOf(policy: CompiledPolicy, identities: IdentityStore): Promise<PrincipalIds> {
+  const ids: Record<string, string> = {};
+  for (const statement of policy.statements) {
+    for (const entry of statement.principal?.entries ?? []) {
+      if (entry.kind !== "arn" || entry.arnType === "assumed-role" || Object.hasOwn(ids, entry.arn)) continue;
+      const [, partition = "", accountId = "", type, name = ""] = USER_OR_ROLE_ARN.exec(entry.arn) ?? [];
+      const id =
+        type === "user"
+          ? (await identities.getUser(accountId, name))?.userId
+          : (await identities.getRole(accountId, name))?.roleId;
+      const canonical = type === "user" ? principalArn.user(partition, accountId, name) : principalArn.role(partition, accountId, name);
+      if (id === undefined || canonical !== entry.arn) throw new KmsError("MalformedPolicyDocumentException", INVALID_PRINCIPALS);
+      ids[entry.arn] = id;
+    }
+  }
+  return ids;
+}
