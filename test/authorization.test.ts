@@ -710,5 +710,7 @@ test("a key or trust policy names the user or role it named when saved: one dele
 
   const missing = policyOf(rootStatement(), grantTo(userArn(uniq("nobody")), "kms:Encrypt"));
   await assertFailure(t, admin.createKey({ policy: missing }), "MalformedPolicyDocumentException", Code.InvalidArgument, "a principal that does not exist, as AWS refuses it");
+  const shouted = policyOf(rootStatement(), { Effect: "Deny", Principal: { AWS: userArn(userName.toUpperCase()) }, Action: "kms:Decrypt", Resource: "*" });
+  await assertFailure(t, admin.putKeyPolicy({ keyId: key.keyId, policyName: "default", policy: shouted }), "MalformedPolicyDocumentException", Code.InvalidArgument, "another letter case of a user's ARN (a Deny on it would never apply)");
   await assertFailure(t, iam().createRole({ roleName: uniq("r"), assumeRolePolicyDocument: policyOf({ Effect: "Allow", Principal: { AWS: userArn(uniq("nobody")) }, Action: "sts:AssumeRole" }) }), "MalformedPolicyDocumentException", Code.InvalidArgument, "in a trust policy too");
 });

@@ -8,22 +8,23 @@ const USER_OR_ROLE_ARN = /^arn:([^:]+):iam::(\d{12}):(user|role)\/(?:.+\/)?([^/]
 /**
  * The unique ids of the users and roles a key or trust policy names, recorded when it is saved, as
  * IAM does: the policy then names those very identities, not later ones of the same name. A user
- * or role that does not exist (or is named by another spelling of its ARN) is refused as AWS
- * refuses it: MalformedPolicyDocumentException, "invalid principals".
+ * or role that does not exist, or is named by another spelling of its ARN (another letter case, a
+ * path, another partition), is refused as AWS refuses it: MalformedPolicyDocumentException,
+ * "invalid principals".
  */
-export async function principalIdsOf(policy: CompiledPolicy, identities: IdentityStore): Promise<PrincipalIds> {
+export async function principalIdsOf(policy: CompiledPolicy, identities: IdentityStore, serverPartition: string): Promise<PrincipalIds> {
   const ids: Record<string, string> = {};
   for (const statement of policy.statements) {
     for (const entry of statement.principal?.entries ?? []) {
       if (entry.kind !== "arn" || entry.arnType === "assumed-role" || Object.hasOwn(ids, entry.arn)) continue;
       const [, partition = "", accountId = "", type, name = ""] = USER_OR_ROLE_ARN.exec(entry.arn) ?? [];
-      const id =
-        type === "user"
-          ? (await identities.getUser(accountId, name))?.userId
-          : (await identities.getRole(accountId, name))?.roleId;
-      const canonical = type === "user" ? principalArn.user(partition, accountId, name) : principalArn.role(partition, accountId, name);
-      if (id === undefined || canonical !== entry.arn) throw new KmsError("MalformedPolicyDocumentException", INVALID_PRINCIPALS);
-      ids[entry.arn] = id;
+      // Names are found whatever their case, so the ARN is checked against the stored name: a
+      // Deny naming "user/BOB" would otherwise be saved and never apply to bob.
+      const user = type === "user" ? await identities.getUser(accountId, name) : undefined;
+      const role = type === "role" ? await identities.getRole(accountId, name) : undefined;
+      const canonical = user ? principalArn.user(serverPartition, accountId, user.userName) : role ? principalArn.role(serverPartition, accountId, role.roleName) : undefined;
+      if (canonical !== entry.arn || partition !== serverPartition) throw new KmsError("MalformedPolicyDocumentException", INVALID_PRINCIPALS);
+      ids[entry.arn] = user?.userId ?? role!.roleId;
     }
   }
   return ids;

@@ -18,7 +18,7 @@ export function checkPolicyDocument(document: string, kind: PolicyKind, policies
 }
 
 /** The unique ids of the users and roles a checked key or trust policy names (see principalIdsOf); undefined when it names none. */
-export async function principalIdsFor(document: string, kind: "key" | "trust", services: { readonly policies: PolicyCache; readonly identities: IdentityStore }): Promise<PrincipalIds | undefined> {
-  const ids = await principalIdsOf(services.policies.get(document, kind), services.identities);
+export async function principalIdsFor(document: string, kind: "key" | "trust", services: { readonly policies: PolicyCache; readonly identities: IdentityStore; readonly partition: string }): Promise<PrincipalIds | undefined> {
+  const ids = await principalIdsOf(services.policies.get(document, kind), services.identities, services.partition);
   return Object.keys(ids).length > 0 ? ids : undefined;
 }
