@@ -714,3 +714,13 @@ test("a key or trust policy names the user or role it named when saved: one dele
   await assertFailure(t, admin.putKeyPolicy({ keyId: key.keyId, policyName: "default", policy: shouted }), "MalformedPolicyDocumentException", Code.InvalidArgument, "another letter case of a user's ARN (a Deny on it would never apply)");
   await assertFailure(t, iam().createRole({ roleName: uniq("r"), assumeRolePolicyDocument: policyOf({ Effect: "Allow", Principal: { AWS: userArn(uniq("nobody")) }, Action: "sts:AssumeRole" }) }), "MalformedPolicyDocumentException", Code.InvalidArgument, "in a trust policy too");
 });
+
+test("NotPrincipal is refused where AWS does not support it: with Allow in a key policy, anywhere in a trust policy", async (t) => {
+  const admin = allClients[0]!.connect(server);
+  const allowAllBut = policyOf(rootStatement(), { Effect: "Allow", NotPrincipal: { AWS: ADMIN_ARN }, Action: "kms:Encrypt", Resource: "*" });
+  await assertFailure(t, admin.createKey({ policy: allowAllBut }), "MalformedPolicyDocumentException", Code.InvalidArgument, "NotPrincipal with Allow");
+  const denyAllBut = policyOf(rootStatement(), { Effect: "Deny", NotPrincipal: { AWS: [ADMIN_ARN, `arn:aws:iam::${ACCOUNT}:root`] }, Action: "kms:Encrypt", Resource: "*" });
+  t.truthy((await admin.createKey({ policy: denyAllBut })).keyMetadata?.keyId, "NotPrincipal with Deny is fine");
+  const trust = policyOf({ Effect: "Deny", NotPrincipal: { AWS: ADMIN_ARN }, Action: "sts:AssumeRole" }, { Effect: "Allow", Principal: { AWS: ADMIN_ARN }, Action: "sts:AssumeRole" });
+  await assertFailure(t, iam().createRole({ roleName: uniq("np"), assumeRolePolicyDocument: trust }), "MalformedPolicyDocumentException", Code.InvalidArgument, "NotPrincipal in a trust policy");
+});

@@ -13,7 +13,11 @@ export function checkPolicyDocument(document: string, kind: PolicyKind, policies
   if (kind === "key" && Buffer.byteLength(document, "utf8") > limits.keyPolicyBytes) {
     throw new KmsError("LimitExceededException", `policy must be at most ${limits.keyPolicyBytes} bytes`);
   }
-  policies.get(document, kind);
+  const compiled = policies.get(document, kind);
+  // Refused when saved, not when compiled, so a policy stored before still compiles: AWS supports
+  // NotPrincipal only with Deny, and not at all in a role's trust policy.
+  const notPrincipal = compiled.statements.find((s) => s.principal?.negated && (kind === "trust" || s.effect === "Allow"));
+  if (notPrincipal) throw new KmsError("MalformedPolicyDocumentException", `Statement[${notPrincipal.index}]: NotPrincipal is supported only with "Effect": "Deny"${kind === "trust" ? ", and not in a trust policy" : ""}`);
   return document;
 }
 
