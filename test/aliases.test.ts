@@ -3,9 +3,9 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
 import test, { type ExecutionContext } from "ava";
 import type { AliasListEntry } from "../gen/kms/v1/aliases_pb.js";
-import { KeyState, type KeyMetadata } from "../gen/kms/v1/types_pb.js";
+import { KeySpec, KeyState, KeyUsage, type KeyMetadata } from "../gen/kms/v1/types_pb.js";
 import { allClients, failureOf, type KmsClient } from "./support/clients.js";
-import { startTestServer, type TestServer } from "./support/server.js";
+import { identityClient, login, startTestServer, type TestServer } from "./support/server.js";
 
 const ACCOUNT = "111122223333";
 const MESSAGE = "alias test";
@@ -315,4 +315,60 @@ test(`${allClients[0]!.name}: a key has at most 50 aliases`, async (t) => {
   await kms.deleteAlias({ aliasName: `${prefix}-00` });
   await kms.createAlias({ aliasName: `${prefix}-50`, targetKeyId: full.keyId });
   t.is((await allAliases(kms, full.keyId)).length, 50);
+});
+
+test("UpdateAlias needs kms:UpdateAlias on the key the alias points at now, and DeleteAlias kms:DeleteAlias on it, as in AWS: an alias cannot be taken off a key its caller may not touch", async (t) => {
+  const admin = allClients[0]!.connect(server);
+  const victim = await newKey(admin);
+  const name = aliasName("prod");
+  await admin.createAlias({ aliasName: name, targetKeyId: victim.keyId });
+  const own = await newKey(admin);
+  const policy = JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Action: ["kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"], Resource: `arn:aws:kms:*:${ACCOUNT}:alias/*` },
+      { Effect: "Allow", Action: "kms:*", Resource: own.arn },
+    ],
+  });
+  const iam = identityClient(server.url, server.token);
+  const userName = `mallory-${randomUUID().slice(0, 8)}`;
+  await iam.createUser({ userName });
+  await iam.putUserPolicy({ userName, policyName: "aliases", policyDocument: policy });
+  const { accessKey } = await iam.createAccessKey({ userName });
+  const mallory = allClients[0]!.connect({ url: server.url, token: await login(server.url, accessKey!.accessKeyId, accessKey!.secretAccessKey) });
+  t.is((await failureOf(mallory.updateAlias({ aliasName: name, targetKeyId: own.keyId }))).exception, "AccessDeniedException", "moving it off a key it may not touch");
+  t.is((await failureOf(mallory.deleteAlias({ aliasName: name }))).exception, "AccessDeniedException", "deleting it");
+  t.is((await admin.describeKey({ keyId: name })).keyMetadata!.keyId, victim.keyId, "the alias still names the victim's key");
+  const mine = aliasName("mine");
+  await mallory.createAlias({ aliasName: mine, targetKeyId: own.keyId });
+  await mallory.deleteAlias({ aliasName: mine });
+});
+
+test("UpdateAlias moves an alias between keys of one type and usage, whatever their specs, as in AWS", async (t) => {
+  const admin = allClients[0]!.connect(server);
+  const make = async (keySpec: KeySpec, keyUsage: KeyUsage) => (await admin.createKey({ keySpec, keyUsage })).keyMetadata!.keyId;
+  const name = aliasName("specs");
+  await admin.createAlias({ aliasName: name, targetKeyId: await make(KeySpec.RSA_2048, KeyUsage.SIGN_VERIFY) });
+  await admin.updateAlias({ aliasName: name, targetKeyId: await make(KeySpec.ECC_NIST_P256, KeyUsage.SIGN_VERIFY) });
+  t.is((await failureOf(admin.updateAlias({ aliasName: name, targetKeyId: await make(KeySpec.RSA_2048, KeyUsage.ENCRYPT_DECRYPT) }))).exception, "ValidationException", "another usage");
+  t.is((await failureOf(admin.updateAlias({ aliasName: name, targetKeyId: await make(KeySpec.HMAC_256, KeyUsage.GENERATE_VERIFY_MAC) }))).exception, "ValidationException", "another type");
+  const mac = aliasName("mac");
+  await admin.createAlias({ aliasName: mac, targetKeyId: await make(KeySpec.HMAC_256, KeyUsage.GENERATE_VERIFY_MAC) });
+  await admin.updateAlias({ aliasName: mac, targetKeyId: await make(KeySpec.HMAC_512, KeyUsage.GENERATE_VERIFY_MAC) });
+  t.pass();
+});
+
+test("ListAliases lists only the caller's account: another account's key ARN is NotFoundException; pages hold 1-100, 50 by default, as in AWS", async (t) => {
+  const admin = allClients[0]!.connect(server);
+  const created = await identityClient(server.url, server.token).createAccount({ accountId: "444455556666" });
+  const other = allClients[0]!.connect({ url: server.url, token: await login(server.url, created.adminAccessKey!.accessKeyId, created.adminAccessKey!.secretAccessKey) });
+  const theirs = await newKey(other);
+  t.is((await failureOf(admin.listAliases({ keyId: theirs.arn }))).exception, "NotFoundException");
+  t.is((await failureOf(admin.listAliases({ keyId: theirs.arn.replace(theirs.keyId, randomUUID()) }))).exception, "NotFoundException", "the same as a key that does not exist");
+  t.is((await failureOf(admin.listAliases({ limit: 101 }))).exception, "ValidationException");
+  const key = await newKey(admin);
+  for (let i = 0; i < 51; i++) await admin.createAlias({ aliasName: aliasName(`page${i}`), targetKeyId: (i < 50 ? key : await newKey(admin)).keyId });
+  const page = await admin.listAliases({});
+  t.is(page.aliases.length, 50);
+  t.true(page.truncated);
 });

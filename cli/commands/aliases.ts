@@ -10,7 +10,7 @@ export async function aliases(args: CliArgs): Promise<void> {
   switch (command) {
     case "list": {
       const listed = await allPages(async (marker) => {
-        const page = await kms.listAliases({ marker, limit: 1000 });
+        const page = await kms.listAliases({ marker, limit: 100 });
         return { ...page, items: page.aliases };
       });
       return print(listed.map((a) => ({ alias: a.aliasName, keyId: a.targetKeyId })), outputFormat(args));

@@ -7,9 +7,10 @@ import { limits } from "../domain/limits.js";
 import { aliasArn } from "../domain/region.js";
 import { ignoresCiphertext } from "../domain/dry-run.js";
 import { checkByteLength } from "../domain/validation.js";
-import { validationError } from "../errors/kms-error.js";
+import { checkAliasName, checkAliasNameNotReserved } from "../domain/alias-name.js";
+import { KmsError, validationError } from "../errors/kms-error.js";
 import type { Caller } from "../identity/caller.js";
-import { resolveKey, resolveKeyByIdOrArn, type ResolvedKey } from "../services/resolve-key.js";
+import { loadKey, resolveKey, resolveKeyByIdOrArn, type ResolvedKey } from "../services/resolve-key.js";
 import { loadBlobKey } from "../services/symmetric-keys.js";
 
 /** What one access rule of an RPC is about: a key (then the resource is its ARN) or another resource. */
@@ -59,6 +60,16 @@ export async function resolveAccessTarget(rule: Access, desc: DescMessage, messa
       const aliasName = fieldValue(desc, message, rule.keyField) as string;
       if (aliasName === "") throw validationError(`${rule.keyField} is required`);
       return { resource: aliasArn(scope.region, caller.accountId, aliasName) };
+    }
+    case KeyReference.ALIAS_TARGET: {
+      // The key an alias of the caller's account points at now, whose policy must allow moving or deleting it.
+      const aliasName = fieldValue(desc, message, rule.keyField) as string;
+      checkAliasName(aliasName);
+      checkAliasNameNotReserved(aliasName);
+      const alias = await scope.region.keyring.getAlias(caller.accountId, aliasName);
+      if (!alias) throw new KmsError("NotFoundException", `Alias ${aliasArn(scope.region, caller.accountId, aliasName)} is not found.`);
+      const key = await loadKey(scope, { accountId: caller.accountId, keyId: alias.targetKeyId });
+      return { resource: key.arn, key };
     }
     default:
       throw new Error(`unknown key reference ${rule.keyReference}`);

@@ -13,6 +13,10 @@ export const limits = {
   /** Canonical encoded size of an encryption context. */
   encryptionContextBytes: 8192,
   listLimit: { min: 1, max: 1000, default: 100 },
+  /** ListAliases, ListGrants and ListRetirableGrants page at most 100, 50 by default, as in AWS. */
+  shortListLimit: { min: 1, max: 100, default: 50 },
+  /** ListResourceTags pages at most 50, as in AWS. */
+  tagListLimit: { min: 1, max: 50, default: 50 },
   markerChars: 1024,
   pendingWindowInDays: { min: 7, max: 30, default: 30 },
   aliasNameChars: 256,

@@ -16,10 +16,10 @@ export function checkIntRange(field: string, value: number, range: { min: number
   }
 }
 
-/** The page size of a list call: 1-1000, 100 when absent. */
-export function listLimit(limit: number | undefined): number {
-  if (limit === undefined) return limits.listLimit.default;
-  checkIntRange("limit", limit, limits.listLimit);
+/** The page size of a list call: 1-1000, 100 when absent, unless AWS sets the operation other bounds. */
+export function listLimit(limit: number | undefined, range: { min: number; max: number; default: number } = limits.listLimit): number {
+  if (limit === undefined) return range.default;
+  checkIntRange("limit", limit, range);
   return limit;
 }
 

@@ -17,7 +17,7 @@ export interface CatalogEntry {
 export const errorCatalog = {
   AccessDeniedException: { code: Code.PermissionDenied, httpStatus: 400, when: "No policy or grant allows the call, or a statement denies it." },
   AlreadyExistsException: { code: Code.AlreadyExists, httpStatus: 400, when: "An alias (or other named resource) with that name exists already." },
-  ConflictException: { code: Code.Aborted, httpStatus: 400, when: "A conflicting operation on the key is in progress (a rotation)." },
+  ConflictException: { code: Code.Aborted, httpStatus: 400, when: "A conflicting operation on the key or alias is in progress (a rotation; an alias moved while a request on it was authorized)." },
   DisabledException: { code: Code.FailedPrecondition, httpStatus: 400, when: "The key is disabled." },
   DryRunOperationException: { code: Code.FailedPrecondition, httpStatus: 412, when: "A dry run would have succeeded." },
   ExpiredTokenException: { code: Code.Unauthenticated, httpStatus: 400, when: "The session token has expired: log in again." },

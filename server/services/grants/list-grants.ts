@@ -1,5 +1,6 @@
 import { keyScope, requireCaller } from "../../context.js";
 import { decodeMarker, toPage } from "../../domain/pagination.js";
+import { limits } from "../../domain/limits.js";
 import { listLimit } from "../../domain/validation.js";
 import { KmsError, validationError } from "../../errors/kms-error.js";
 import { accountOfPrincipal } from "../../identity/principal-arn.js";
@@ -10,7 +11,7 @@ import { toGrantListEntry } from "./grant-entry.js";
 /** ListGrants: a key's grants, optionally only one grant id or one grantee, a page at a time. */
 export const listGrants: KmsHandlers["listGrants"] = async (req, ctx) => {
   const scope = keyScope(ctx);
-  const limit = listLimit(req.limit);
+  const limit = listLimit(req.limit, limits.shortListLimit);
   const { key } = await resolveKeyByIdOrArn(scope, req.keyId);
   const listing = `grants:${key.keyId}`;
   const after = decodeMarker(listing, req.marker);
@@ -30,7 +31,7 @@ export const listRetirableGrants: KmsHandlers["listRetirableGrants"] = async (re
   if (accountOfPrincipal(req.retiringPrincipal) !== caller.accountId) {
     throw new KmsError("AccessDeniedException", `${caller.arn} may list the retirable grants only of principals of account ${caller.accountId}`);
   }
-  const limit = listLimit(req.limit);
+  const limit = listLimit(req.limit, limits.shortListLimit);
   const listing = `retirable:${req.retiringPrincipal}`;
   const grants = await region.keyring.listRetirableGrants(req.retiringPrincipal, decodeMarker(listing, req.marker), limit + 1);
   const page = toPage(listing, grants, limit, (g) => `${g.keyId}/${g.grantId}`);

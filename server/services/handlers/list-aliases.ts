@@ -3,16 +3,19 @@ import { keyScope } from "../../context.js";
 import type { AliasRecord } from "../../domain/key-record.js";
 import { decodeMarker, toPage } from "../../domain/pagination.js";
 import { aliasArn } from "../../domain/region.js";
+import { limits } from "../../domain/limits.js";
 import { listLimit } from "../../domain/validation.js";
 import type { KmsHandlers } from "../handler-types.js";
-import { resolveKeyByIdOrArn } from "../resolve-key.js";
+import { loadKey } from "../resolve-key.js";
+import { ownKeyId } from "../update-key.js";
 
 /** ListAliases: the region's aliases, or one key's, in name order, a page at a time. */
 export const listAliases: KmsHandlers["listAliases"] = async (req, ctx) => {
   const scope = keyScope(ctx);
   const { region, accountId } = scope;
-  const limit = listLimit(req.limit);
-  const keyId = req.keyId === "" ? undefined : (await resolveKeyByIdOrArn(scope, req.keyId)).key.keyId;
+  const limit = listLimit(req.limit, limits.shortListLimit);
+  // As in AWS, only a key of the caller's account: another account's key is not found, and its aliases are never listed.
+  const keyId = req.keyId === "" ? undefined : (await loadKey(scope, ownKeyId(scope, req.keyId))).key.keyId;
   const listing = keyId === undefined ? "aliases" : `aliases:${keyId}`;
   const after = decodeMarker(listing, req.marker);
   let aliases: AliasRecord[];

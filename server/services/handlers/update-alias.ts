@@ -6,12 +6,14 @@ import { requireState } from "../../domain/key-state-rules.js";
 import { aliasArn } from "../../domain/region.js";
 import { KmsError, validationError } from "../../errors/kms-error.js";
 import type { KmsHandlers } from "../handler-types.js";
-import { checkAliasRoom } from "../alias-rules.js";
+import { checkAliasRoom, keyType, requireAuthorizedTarget } from "../alias-rules.js";
 import { loadKey } from "../resolve-key.js";
 
 /**
- * UpdateAlias: points an existing alias at another key of the same spec and usage, so code
- * that uses the alias keeps working with the new key.
+ * UpdateAlias: points an existing alias at another key of the same type (symmetric, asymmetric or
+ * HMAC) and usage, as AWS requires, so code that uses the alias keeps working with the new key.
+ * Authorization allowed it on the alias, the key it points at and the new key; an alias moved by
+ * another request since is ConflictException, so it never leaves a key the caller was not allowed on.
  */
 export const updateAlias: KmsHandlers["updateAlias"] = async (req, ctx) => {
   const scope = keyScope(ctx);
@@ -25,9 +27,10 @@ export const updateAlias: KmsHandlers["updateAlias"] = async (req, ctx) => {
     if (!alias) throw new KmsError("NotFoundException", `Alias ${aliasArn(region, accountId, req.aliasName)} is not found.`);
     const { key, arn } = await loadKey(scope, { accountId, keyId });
     requireState(key, arn, ["Enabled", "Disabled", "PendingImport"]);
+    requireAuthorizedTarget(scope, alias);
     const current = await region.keyring.getKey(alias.targetKeyId);
-    if (current && (current.keySpec !== key.keySpec || current.keyUsage !== key.keyUsage)) {
-      throw validationError(`the alias points at a ${current.keySpec} ${current.keyUsage} key; the new target must have the same spec and usage`);
+    if (current && (keyType(current.keySpec) !== keyType(key.keySpec) || current.keyUsage !== key.keyUsage)) {
+      throw validationError(`the alias points at a ${keyType(current.keySpec)} ${current.keyUsage} key; the new target must be of the same type and usage`);
     }
     if (alias.targetKeyId === keyId) return;
     await checkAliasRoom(scope, keyId);
