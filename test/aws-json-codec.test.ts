@@ -621,3 +621,9 @@ test("encodeResponse: CustomerMasterKeySpec only for the specs it has; lists, bo
   })), { KeyId: "arn:k", DeletionDate: 1700000000, KeyState: "PendingDeletion", PendingWindowInDays: 30 });
   t.deepEqual(encodeResponse(operationOf("TrentService.EnableKey"), create(operationOf("TrentService.EnableKey").output)), {});
 });
+
+test("a map key named __proto__ (an encryption context may have one) survives encoding, not only decoding", (t) => {
+  const request = create(CreateGrantRequestSchema, { keyId: "k", constraints: { encryptionContextEquals: { ["__proto__"]: "tenant-a" } } });
+  const encoded = JSON.parse(JSON.stringify(encodeMessage(CreateGrantRequestSchema, request))) as { Constraints: { EncryptionContextEquals: Record<string, string> } };
+  t.deepEqual(Object.entries(encoded.Constraints.EncryptionContextEquals), [["__proto__", "tenant-a"]]);
+});

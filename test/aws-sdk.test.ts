@@ -2,7 +2,7 @@ import * as sdk from "@aws-sdk/client-kms";
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import test from "ava";
-import { connectGrpc } from "./support/clients.js";
+import { connectGrpc, failureOf } from "./support/clients.js";
 import { identityClient, startTestServer, type TestServer } from "./support/server.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
@@ -78,17 +78,21 @@ test("temporary credentials: a role session from AssumeRole signs with its key a
   await iam.putRolePolicy({ roleName, policyName: "list", policyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "kms:ListKeys", Resource: "*" }] }) });
   const { credentials } = await iam.assumeRole({ roleArn: `arn:aws:iam::111122223333:role/${roleName}`, roleSessionName: "sdk" });
   t.regex(credentials!.accessKeyId, /^ASIA[0-9A-F]{32}$/);
-  const temporary = { accessKeyId: credentials!.accessKeyId, secretAccessKey: credentials!.secretAccessKey, sessionToken: credentials!.sessionToken };
+  const temporary = { accessKeyId: credentials!.accessKeyId, secretAccessKey: credentials!.secretAccessKey, sessionToken: credentials!.awsSessionToken };
+  t.regex(temporary.sessionToken, /^kmsaws1\./);
   const role = awsKms("us-east-1", temporary);
   t.true(Array.isArray((await role.send(new sdk.ListKeysCommand({}))).Keys));
   t.is((await t.throwsAsync(role.send(new sdk.CreateKeyCommand({})))).name, "AccessDeniedException", "the role's policy, not the admin's, decides");
 
-  const otherToken = (await iam.assumeRole({ roleArn: `arn:aws:iam::111122223333:role/${roleName}`, roleSessionName: "other" })).credentials!.sessionToken;
-  t.is((await t.throwsAsync(awsKms("us-east-1", { ...temporary, sessionToken: otherToken }).send(new sdk.ListKeysCommand({})))).name, "UnrecognizedClientException");
+  const other = (await iam.assumeRole({ roleArn: `arn:aws:iam::111122223333:role/${roleName}`, roleSessionName: "other" })).credentials!;
+  t.is((await t.throwsAsync(awsKms("us-east-1", { ...temporary, sessionToken: other.awsSessionToken }).send(new sdk.ListKeysCommand({})))).name, "UnrecognizedClientException");
+  t.is((await t.throwsAsync(awsKms("us-east-1", { ...temporary, sessionToken: credentials!.sessionToken }).send(new sdk.ListKeysCommand({})))).name, "UnrecognizedClientException", "the bearer token is not the AWS session token");
   const { sessionToken: _dropped, ...withoutToken } = temporary;
   t.is((await t.throwsAsync(awsKms("us-east-1", withoutToken).send(new sdk.ListKeysCommand({})))).name, "UnrecognizedClientException");
+  // What travels in X-Amz-Security-Token is no bearer token: seen in a request's headers, it grants nothing.
+  t.is((await failureOf(identityClient(server.url, temporary.sessionToken).getCallerIdentity({}))).exception, "UnrecognizedClientException");
   // A revoked session's temporary key stops working at once.
-  await identityClient(server.url, temporary.sessionToken).logout({});
+  await identityClient(server.url, credentials!.sessionToken).logout({});
   t.is((await t.throwsAsync(role.send(new sdk.ListKeysCommand({})))).name, "UnrecognizedClientException");
 });
 
@@ -117,4 +121,24 @@ test("a signature must cover the operation, and the Authorization header may car
   t.is((await send(signed)).status, 200);
   const smuggled = signed.authorization!.replace("AWS4-HMAC-SHA256 ", "AWS4-HMAC-SHA256 X=Credential=A/20000101/eu-west-1/, ");
   t.deepEqual(await send({ ...signed, authorization: smuggled }), { status: 400, type: "IncompleteSignatureException" });
+});
+
+test("an expired session's temporary credentials are ExpiredTokenException, as in AWS, so SDKs refresh them", async (t) => {
+  let now = Date.now();
+  const clocked = await startTestServer({ clock: () => now });
+  try {
+    const { credentials } = await identityClient(clocked.url, clocked.token).login({ accessKeyId: clocked.admin.access_key_id, secretAccessKey: clocked.admin.secret_access_key, durationSeconds: 900 });
+    now += 901_000;
+    // Signed at the server's time, so only the session's expiry can refuse it.
+    const kms = new sdk.KMSClient({
+      endpoint: clocked.url,
+      region: "us-east-1",
+      credentials: { accessKeyId: credentials!.accessKeyId, secretAccessKey: credentials!.secretAccessKey, sessionToken: credentials!.awsSessionToken },
+      maxAttempts: 1,
+      systemClockOffset: now - Date.now(),
+    });
+    t.is((await t.throwsAsync(kms.send(new sdk.ListKeysCommand({})))).name, "ExpiredTokenException");
+  } finally {
+    await clocked.destroy();
+  }
 });

@@ -636,9 +636,57 @@ test("secrets and tokens stay out of the log even when calls carrying them fail"
 
   const raw = server.rawLogs();
   t.true(raw.includes("logscan-"), "the log mentions the calls (sanity check of the scan)");
-  for (const value of [secret, secret + "x", token, assumed.credentials!.sessionToken, server.token, server.admin.secret_access_key]) {
+  for (const value of [secret, secret + "x", token, assumed.credentials!.sessionToken, assumed.credentials!.awsSessionToken, assumed.credentials!.secretAccessKey, server.token, server.admin.secret_access_key]) {
     t.false(raw.includes(value), `${value.slice(0, 6)}... is in the log`);
   }
   // The secret part of a token on its own must not be logged either.
   t.false(raw.includes(token.split(".")[2]!));
+});
+
+test("a name in another letter case is judged as the name it was created with: no spelling passes a policy about another", async (t) => {
+  const boss = await newUser("boss");
+  const limited = await newUser("limited");
+  const deny = JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Action: "iam:*", Resource: "*" },
+      { Effect: "Deny", Action: "iam:*", Resource: [`arn:aws:iam::${ACCOUNT}:user/${limited.userName}`, `arn:aws:iam::${ACCOUNT}:user/${boss.userName}`] },
+    ],
+  });
+  await admin().putUserPolicy({ userName: limited.userName, policyName: "fence", policyDocument: deny });
+  const asLimited = identityClient(server.url, limited.token);
+  for (const spelling of [limited.userName.toUpperCase(), limited.userName[0]!.toUpperCase() + limited.userName.slice(1)]) {
+    await assertFailure(t, asLimited.putUserPolicy({ userName: spelling, policyName: "all", policyDocument: identityPolicy("*") }), "AccessDeniedException", Code.PermissionDenied, `PutUserPolicy on itself as ${spelling}`);
+    await assertFailure(t, asLimited.deleteUserPolicy({ userName: spelling, policyName: "fence" }), "AccessDeniedException", Code.PermissionDenied, `removing its own Deny as ${spelling}`);
+  }
+  await assertFailure(t, asLimited.createAccessKey({ userName: boss.userName.toUpperCase() }), "AccessDeniedException", Code.PermissionDenied, "a key for another user");
+  t.deepEqual((await admin().listUserPolicies({ userName: limited.userName })).policyNames, ["fence"]);
+});
+
+test("deactivating an access key ends its sessions for good: activating it again brings none back", async (t) => {
+  const user = await newUser("reactivated");
+  await admin().updateAccessKey({ userName: user.userName, accessKeyId: user.accessKeyId, status: AccessKeyStatus.INACTIVE });
+  await unauthenticated(t, identityClient(server.url, user.token).getCallerIdentity({}), "the session while the key is inactive");
+  await admin().updateAccessKey({ userName: user.userName, accessKeyId: user.accessKeyId, status: AccessKeyStatus.ACTIVE });
+  await unauthenticated(t, identityClient(server.url, user.token).getCallerIdentity({}), "the old session once the key is active again");
+  const fresh = await loginAs(user.accessKeyId, user.secret);
+  t.is((await identityClient(server.url, fresh).getCallerIdentity({})).arn, user.arn, "a new session of the active key works");
+});
+
+test("AssumeRole as STS bounds it: role chaining gets at most an hour, a session policy at most 2,048 characters", async (t) => {
+  const first = uniq("first");
+  const second = uniq("second");
+  await admin().createRole({ roleName: first, assumeRolePolicyDocument: trustPolicy(`arn:aws:iam::${ACCOUNT}:user/admin`), maxSessionDuration: 43_200 });
+  await admin().putRolePolicy({ roleName: first, policyName: "assume", policyDocument: identityPolicy("sts:AssumeRole") });
+  await admin().createRole({ roleName: second, assumeRolePolicyDocument: trustPolicy(`arn:aws:iam::${ACCOUNT}:role/${first}`), maxSessionDuration: 43_200 });
+  const roleArn = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+  const firstSession = await admin().assumeRole({ roleArn: roleArn(first), roleSessionName: "first", durationSeconds: 43_200 });
+  secrets.add(firstSession.credentials!.sessionToken);
+  const asFirst = identityClient(server.url, firstSession.credentials!.sessionToken);
+  await assertFailure(t, asFirst.assumeRole({ roleArn: roleArn(second), roleSessionName: "chained", durationSeconds: 7200 }), "ValidationException", Code.InvalidArgument, "a chained session over an hour");
+  const chained = await asFirst.assumeRole({ roleArn: roleArn(second), roleSessionName: "chained", durationSeconds: 3600 });
+  secrets.add(chained.credentials!.sessionToken);
+  t.truthy(chained.credentials?.sessionToken);
+  const bigPolicy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "x".repeat(2100), Effect: "Allow", Action: "kms:*", Resource: "*" }] });
+  await assertFailure(t, admin().assumeRole({ roleArn: roleArn(first), roleSessionName: "big", policy: bigPolicy }), "ValidationException", Code.InvalidArgument, "a session policy over 2,048 characters");
 });

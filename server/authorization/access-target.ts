@@ -10,6 +10,7 @@ import { checkByteLength } from "../domain/validation.js";
 import { checkAliasName, checkAliasNameNotReserved } from "../domain/alias-name.js";
 import { KmsError, validationError } from "../errors/kms-error.js";
 import type { Caller } from "../identity/caller.js";
+import type { IdentityStore } from "../identity/identity-store.js";
 import { loadKey, resolveKey, resolveKeyByIdOrArn, type ResolvedKey } from "../services/resolve-key.js";
 import { loadBlobKey } from "../services/symmetric-keys.js";
 
@@ -34,8 +35,16 @@ export function fieldValue(desc: DescMessage, message: Record<string, unknown>, 
  * or alias, the key inside a ciphertext, an alias ARN, or a resource template such as
  * "arn:{partition}:iam::{account}:user/{user_name}".
  */
-export async function resolveAccessTarget(rule: Access, desc: DescMessage, message: Record<string, unknown>, regionalScope: KeyScope | undefined, caller: Caller, partition: string): Promise<AccessTarget> {
-  if (rule.keyReference === KeyReference.UNSPECIFIED) return { resource: rule.resource === "" ? "*" : expandResource(rule.resource, desc, message, caller, partition) };
+export async function resolveAccessTarget(
+  rule: Access,
+  desc: DescMessage,
+  message: Record<string, unknown>,
+  regionalScope: KeyScope | undefined,
+  caller: Caller,
+  partition: string,
+  identities?: IdentityStore,
+): Promise<AccessTarget> {
+  if (rule.keyReference === KeyReference.UNSPECIFIED) return { resource: rule.resource === "" ? "*" : await expandResource(rule.resource, desc, message, caller, partition, identities) };
   if (!regionalScope) throw new Error(`${desc.typeName}: a rule on a key or alias needs a region`);
   const scope = regionalScope;
   switch (rule.keyReference) {
@@ -76,12 +85,20 @@ export async function resolveAccessTarget(rule: Access, desc: DescMessage, messa
   }
 }
 
-function expandResource(template: string, desc: DescMessage, message: Record<string, unknown>, caller: Caller, partition: string): string {
-  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
-    if (name === "partition") return partition;
-    if (name === "account") return caller.accountId;
-    const value = fieldValue(desc, message, name);
+/**
+ * Fills a resource template ("arn:{partition}:iam::{account}:user/{user_name}") from the request.
+ * A user or role that exists is named as it was created: IAM names are found whatever their case,
+ * so "user/BOSS" must be judged as "user/boss", or a policy about one spelling would be passed by
+ * another.
+ */
+async function expandResource(template: string, desc: DescMessage, message: Record<string, unknown>, caller: Caller, partition: string, identities: IdentityStore | undefined): Promise<string> {
+  const values = new Map<string, string>();
+  for (const [, name] of template.matchAll(/\{(\w+)\}/g)) {
+    if (name === "partition" || name === "account" || values.has(name!)) continue;
+    const value = fieldValue(desc, message, name!);
     if (typeof value !== "string" || value === "") throw validationError(`${name} is required`);
-    return value;
-  });
+    const stored = name === "user_name" ? (await identities?.getUser(caller.accountId, value))?.userName : name === "role_name" ? (await identities?.getRole(caller.accountId, value))?.roleName : undefined;
+    values.set(name!, stored ?? value);
+  }
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => (name === "partition" ? partition : name === "account" ? caller.accountId : values.get(name)!));
 }

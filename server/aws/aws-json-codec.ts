@@ -437,7 +437,8 @@ function encodeField(desc: DescMessage, field: DescField, value: unknown, explic
     case "map": {
       const entries = Object.entries(value as Record<string, unknown>);
       if (entries.length === 0) return undefined;
-      const out: Record<string, unknown> = {};
+      // No prototype: a key named "__proto__" (an encryption context may have one) must stay a key.
+      const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
       for (const [key, item] of entries) {
         const encoded = field.mapKind === "scalar" ? encodeScalar(field.scalar, item) : field.mapKind === "enum" ? encodeEnum(field.enum, item as number) : encodeSubMessage(field.message, item as Message);
         if (encoded !== undefined) out[key] = encoded;

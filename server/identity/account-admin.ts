@@ -13,11 +13,11 @@ export interface NewAccessKey {
 }
 
 /** Makes an access key record for a user; the caller stages it in a transaction. */
-export function newAccessKey(store: IdentityStore, user: Pick<UserRecord, "accountId" | "userName">, now: number): NewAccessKey {
+export function newAccessKey(store: IdentityStore, user: Pick<UserRecord, "accountId" | "userName" | "userId">, now: number): NewAccessKey {
   const accessKeyId = newAwsStyleId("AKIA");
   const secretAccessKey = newSecretAccessKey();
   return {
-    record: { accessKeyId, accountId: user.accountId, userName: user.userName, wrappedSecret: store.wrapSecret(accessKeyId, secretAccessKey), status: "Active", createdAt: now },
+    record: { accessKeyId, accountId: user.accountId, userName: user.userName, userId: user.userId, wrappedSecret: store.wrapSecret(accessKeyId, secretAccessKey), status: "Active", createdAt: now },
     secretAccessKey,
   };
 }

@@ -1,9 +1,8 @@
 import type { Caller } from "./caller.js";
-import type { AccessKeyRecord, UserRecord } from "./identity-records.js";
+import type { AccessKeyRecord, SessionRecord, UserRecord } from "./identity-records.js";
 import type { IdentityStore } from "./identity-store.js";
 import { principalArn } from "./principal-arn.js";
-import { hashesEqual, hashSecret, parseSessionToken, sessionIdOfTemporaryKey } from "./secrets.js";
-import type { VerifiedSessions } from "./verified-sessions.js";
+import { hashesEqual, hashSecret, parseAwsSessionToken, parseSessionToken, sessionIdOfTemporaryKey } from "./secrets.js";
 import { verifySigV4, type SigV4Request } from "../aws/sigv4-verify.js";
 
 /** Why a token was refused; the message is safe to send to the caller. */
@@ -21,13 +20,18 @@ export async function authenticateSession(store: IdentityStore, token: string, n
   if (!parsed) throw new AuthenticationError("the bearer token is malformed");
   const session = await store.getSession(parsed.sessionId);
   if (!session || !hashesEqual(hashSecret(parsed.secret), session.secretHash)) throw new AuthenticationError("the session token is not valid");
+  return sessionCaller(store, session, now, partition);
+}
+
+/** The caller of a session whose secret was proven: refused if it expired or its user, role or access key is gone. */
+async function sessionCaller(store: IdentityStore, session: SessionRecord, now: number, partition: string): Promise<{ caller: Caller; expiresAt: number }> {
   if (session.expiresAt <= now) throw new AuthenticationError("the session token has expired");
   if (session.kind === "user") {
     const user = await store.getUser(session.accountId, session.name);
     if (!user || user.userId !== session.principalId) throw new AuthenticationError("the session's user no longer exists");
     if (session.accessKeyId !== undefined) {
       const key = await store.getAccessKey(session.accessKeyId);
-      if (!key || key.status !== "Active") throw new AuthenticationError("the access key of this session was deactivated or deleted");
+      if (!key || key.status !== "Active" || session.createdAt <= (key.sessionsNotBefore ?? -Infinity)) throw new AuthenticationError("the access key of this session was deactivated or deleted");
     }
     return { caller: userCaller(user, partition, session.sessionId), expiresAt: session.expiresAt };
   }
@@ -61,6 +65,11 @@ export async function authenticateCertificate(store: IdentityStore, cn: string, 
   return userCaller(user, partition, `mtls:${cn}`);
 }
 
+/** Whether an access key is this user's, not one of an earlier user of the same name (older keys carry no user id). */
+export function ownsKey(user: UserRecord, key: AccessKeyRecord): boolean {
+  return key.userId === undefined || key.userId === user.userId;
+}
+
 /** The caller a user acts as. */
 function userCaller(user: UserRecord, partition: string, sessionId: string): Caller {
   return {
@@ -79,9 +88,10 @@ function userCaller(user: UserRecord, partition: string, sessionId: string): Cal
  * signature is recomputed with the key's secret; an unknown or deactivated key, or a user that
  * no longer exists, refuses the request.
  */
-export async function authenticateSigV4(store: IdentityStore, sessions: VerifiedSessions, request: SigV4Request, now: number, partition: string, isKnownRegion: (region: string) => boolean): Promise<{ caller: Caller; region: string }> {
-  // The access key the signature was checked with, kept for the caller below.
+export async function authenticateSigV4(store: IdentityStore, request: SigV4Request, now: number, partition: string, isKnownRegion: (region: string) => boolean): Promise<{ caller: Caller; region: string }> {
+  // The access key or session the signature was checked with, kept for the caller below.
   let signingKey: AccessKeyRecord | undefined;
+  let signingSession: SessionRecord | undefined;
   const verified = await verifySigV4(request, {
     now,
     isKnownRegion,
@@ -90,13 +100,16 @@ export async function authenticateSigV4(store: IdentityStore, sessions: Verified
       // A session's temporary key (Login, AssumeRole): its token travels as X-Amz-Security-Token.
       const sessionId = sessionIdOfTemporaryKey(accessKeyId);
       if (sessionId !== undefined) {
+        // An expired session still verifies its signature, so that its caller is told it expired (ExpiredTokenException) below.
         const session = await store.getSession(sessionId);
-        if (!session?.wrappedSigningSecret || session.expiresAt <= now) return undefined;
+        if (!session?.wrappedSigningSecret) return undefined;
+        signingSession = session;
         return {
           secret: store.openSigningSecret(accessKeyId, session.wrappedSigningSecret),
           checkSessionToken: (token) => {
-            const parsed = parseSessionToken(token);
-            return parsed !== undefined && parsed.sessionId === sessionId && hashesEqual(hashSecret(parsed.secret), session.secretHash);
+            // The session's own X-Amz-Security-Token; a session made before there was one took its bearer token.
+            const parsed = session.awsTokenHash !== undefined ? parseAwsSessionToken(token) : parseSessionToken(token);
+            return parsed !== undefined && parsed.sessionId === sessionId && hashesEqual(hashSecret(parsed.secret), session.awsTokenHash ?? session.secretHash);
           },
         };
       }
@@ -107,9 +120,9 @@ export async function authenticateSigV4(store: IdentityStore, sessions: Verified
     },
   });
   // The session's own checks (expiry, its user, role or access key still there) apply as for a bearer token.
-  if (verified.sessionToken !== undefined) return { caller: await sessions.authenticate(verified.sessionToken, now, partition), region: verified.region };
+  if (signingSession !== undefined) return { caller: (await sessionCaller(store, signingSession, now, partition)).caller, region: verified.region };
   const key = signingKey!;
   const user = await store.getUser(key.accountId, key.userName);
-  if (!user) throw new AuthenticationError("the access key's user no longer exists");
+  if (!user || !ownsKey(user, key)) throw new AuthenticationError("the access key's user no longer exists");
   return { caller: userCaller(user, partition, `sigv4:${verified.accessKeyId}`), region: verified.region };
 }

@@ -36,6 +36,10 @@ export interface AccessKeyRecord {
   readonly wrappedSecret: string;
   readonly status: "Active" | "Inactive";
   readonly createdAt: number;
+  /** The user id of its user: a user deleted and made again under the same name is another user (absent on older keys). */
+  readonly userId?: string;
+  /** Sessions made with the key before this time never work again, even once it is active again (set when it is deactivated). */
+  readonly sessionsNotBefore?: number;
 }
 
 /** A session behind a bearer token; only a hash of the token's secret is stored. */
@@ -56,4 +60,6 @@ export interface SessionRecord {
   readonly expiresAt: number;
   /** The temporary secret access key for SigV4, wrapped under the root key (it must be recoverable to verify signatures). */
   readonly wrappedSigningSecret?: string;
+  /** The hash of the secret of the session's X-Amz-Security-Token (absent on older sessions, whose bearer token served). */
+  readonly awsTokenHash?: string;
 }

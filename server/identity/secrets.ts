@@ -28,6 +28,23 @@ export function parseSessionToken(token: string): { sessionId: string; secret: s
   return m ? { sessionId: m[1]!, secret: m[2]! } : undefined;
 }
 
+/**
+ * A session's token for the AWS endpoint, "kmsaws1.<session id>.<secret>": sent as
+ * X-Amz-Security-Token beside a SigV4 signature made with the session's temporary secret key. It
+ * is no bearer token (parseSessionToken refuses it), so a request whose headers are seen gives
+ * away nothing usable without that secret, as with AWS's own session tokens.
+ */
+export function newAwsSessionToken(sessionId: string): { token: string; hash: string } {
+  const secret = randomBytes(32).toString("base64url");
+  return { token: `kmsaws1.${sessionId}.${secret}`, hash: hashSecret(secret) };
+}
+
+/** Splits an AWS endpoint session token; undefined when it is not one. */
+export function parseAwsSessionToken(token: string): { sessionId: string; secret: string } | undefined {
+  const m = /^kmsaws1\.([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  return m ? { sessionId: m[1]!, secret: m[2]! } : undefined;
+}
+
 /** The stored form of a token secret: SHA-256, so a copy of the store holds no usable token. */
 export function hashSecret(secret: string): string {
   return createHash("sha256").update(secret, "utf8").digest("hex");

@@ -29,7 +29,7 @@ export function createAuthenticationInterceptor(
     const signed = req.contextValues.get(sigV4RequestKey);
     let caller: Caller;
     if (signed) {
-      const verified = await refuseUnless(() => authenticateSigV4(identities, sessions, signed, req.contextValues.get(clockKey)(), partition, isKnownRegion));
+      const verified = await refuseUnless(() => authenticateSigV4(identities, signed, req.contextValues.get(clockKey)(), partition, isKnownRegion));
       caller = verified.caller;
       // The region is the verified credential scope's, whatever else the request says.
       req.header.set(REGION_HEADER, verified.region);

@@ -50,7 +50,7 @@ export function createAuthorizationInterceptor(services: ServerServices): Interc
       if (rule.whenField !== "" && !isSet(fieldValue(req.method.input, message, rule.whenField))) continue;
       // A rule decided in another region (ReplicateKey's kms:CreateKey) sees that region as aws:RequestedRegion.
       const regionName = rule.regionField === "" ? (region?.name ?? "") : String(fieldValue(req.method.input, message, rule.regionField));
-      const target = await resolveAccessTarget(rule, req.method.input, message, scope, caller, services.partition);
+      const target = await resolveAccessTarget(rule, req.method.input, message, scope, caller, services.partition, services.identities);
       if (target.key) resolved.set(rule.keyField, target.key);
       // The handler uses exactly the keys looked up here (for a symmetric ciphertext it still
       // checks that the named key is the blob's), not a second lookup of the names.

@@ -7,6 +7,7 @@ import { newAccessKey } from "../../identity/account-admin.js";
 import type { AccessKeyRecord } from "../../identity/identity-records.js";
 import type { IdentityStore, IdentityTransaction } from "../../identity/identity-store.js";
 import type { IdentityHandlers } from "./identity-handler-types.js";
+import { identityLock } from "./identity-names.js";
 
 const MAX_KEYS_PER_USER = 2;
 
@@ -23,7 +24,7 @@ export const createAccessKey: IdentityHandlers["createAccessKey"] = async (req, 
   const { identities } = requireServices(ctx);
   const { accountId } = requireCaller(ctx);
   const created = now(ctx);
-  const key = await identities.transaction([`user:${accountId}/${req.userName}`], auditCommit(ctx), async (tx) => {
+  const key = await identities.transaction([identityLock("user", accountId, req.userName)], auditCommit(ctx), async (tx) => {
     const user = await requireUser(identities, accountId, req.userName);
     if ((await identities.listAccessKeys(accountId, user.userName)).length >= MAX_KEYS_PER_USER) {
       throw new KmsError("LimitExceededException", `a user has at most ${MAX_KEYS_PER_USER} access keys`);
@@ -56,7 +57,7 @@ export const listAccessKeys: IdentityHandlers["listAccessKeys"] = async (req, ct
 async function changeAccessKey(ctx: Parameters<IdentityHandlers["deleteAccessKey"]>[1], userName: string, accessKeyId: string, change: (tx: IdentityTransaction, key: AccessKeyRecord) => void) {
   const { identities } = requireServices(ctx);
   const { accountId } = requireCaller(ctx);
-  await identities.transaction([`user:${accountId}/${userName}`], auditCommit(ctx), async (tx) => {
+  await identities.transaction([identityLock("user", accountId, userName)], auditCommit(ctx), async (tx) => {
     const key = await identities.getAccessKey(accessKeyId);
     if (!key || key.accountId !== accountId || key.userName.toLowerCase() !== userName.toLowerCase()) throw new KmsError("NotFoundException", `user ${userName} has no access key ${accessKeyId}`);
     change(tx, key);
@@ -66,7 +67,13 @@ async function changeAccessKey(ctx: Parameters<IdentityHandlers["deleteAccessKey
 /** UpdateAccessKey: an inactive key cannot log in, and the sessions made with it stop working. */
 export const updateAccessKey: IdentityHandlers["updateAccessKey"] = async (req, ctx) => {
   if (req.status === AccessKeyStatus.UNSPECIFIED || AccessKeyStatus[req.status] === undefined) throw validationError("status must be ACTIVE or INACTIVE");
-  await changeAccessKey(ctx, req.userName, req.accessKeyId, (tx, key) => tx.putAccessKey({ ...key, status: req.status === AccessKeyStatus.ACTIVE ? "Active" : "Inactive" }));
+  const deactivated = now(ctx);
+  await changeAccessKey(ctx, req.userName, req.accessKeyId, (tx, key) =>
+    tx.putAccessKey(
+      // Deactivating ends the key's sessions for good: activating it again makes no old session work.
+      req.status === AccessKeyStatus.ACTIVE ? { ...key, status: "Active" } : { ...key, status: "Inactive", sessionsNotBefore: deactivated },
+    ),
+  );
   return {};
 };
 

@@ -2,6 +2,15 @@ import { validationError } from "../../errors/kms-error.js";
 
 const NAME = /^[\w+=,.@-]+$/;
 
+/**
+ * The lock of a user or role. IAM names are unique whatever their case, and are found so, so the
+ * lock is too: two spellings of one name must not run at once (a second user, a third access key,
+ * an access key or policy left behind by a concurrent delete).
+ */
+export function identityLock(kind: "user" | "role", accountId: string, name: string): string {
+  return `${kind}:${accountId}/${name.toLowerCase()}`;
+}
+
 /** Checks an IAM name (user, role, policy, session): AWS's character set and length. */
 export function checkIamName(field: string, value: string, max: number, min = 1): void {
   if (value.length < min || value.length > max || !NAME.test(value)) {

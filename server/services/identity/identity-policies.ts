@@ -5,7 +5,7 @@ import { KmsError, validationError } from "../../errors/kms-error.js";
 import type { PolicyOwner } from "../../identity/identity-store.js";
 import { checkPolicyDocument } from "../policy-document.js";
 import type { IdentityHandlers } from "./identity-handler-types.js";
-import { checkIamName } from "./identity-names.js";
+import { checkIamName, identityLock } from "./identity-names.js";
 
 /** The user or role a policy request names, which must exist in the caller's account. */
 async function owner(ctx: HandlerContext, kind: "user" | "role", name: string): Promise<PolicyOwner> {
@@ -21,8 +21,8 @@ async function putPolicy(ctx: HandlerContext, kind: "user" | "role", name: strin
   if (document === "") throw validationError("policy_document is required");
   checkPolicyDocument(document, "identity", requireServices(ctx).policies);
   const { identities } = requireServices(ctx);
-  const target = await owner(ctx, kind, name);
-  await identities.transaction([`${kind}:${target.accountId}/${name}`], auditCommit(ctx), async (tx) => tx.putPolicy(target, policyName, document));
+  // The owner is checked under its lock: a policy must never outlive a concurrent delete of its user or role.
+  await identities.transaction([identityLock(kind, requireCaller(ctx).accountId, name)], auditCommit(ctx), async (tx) => tx.putPolicy(await owner(ctx, kind, name), policyName, document));
 }
 
 async function getPolicy(ctx: HandlerContext, kind: "user" | "role", name: string, policyName: string) {
@@ -37,8 +37,8 @@ async function listPolicies(ctx: HandlerContext, kind: "user" | "role", name: st
 
 async function deletePolicy(ctx: HandlerContext, kind: "user" | "role", name: string, policyName: string) {
   const { identities } = requireServices(ctx);
-  const target = await owner(ctx, kind, name);
-  await identities.transaction([`${kind}:${target.accountId}/${name}`], auditCommit(ctx), async (tx) => {
+  await identities.transaction([identityLock(kind, requireCaller(ctx).accountId, name)], auditCommit(ctx), async (tx) => {
+    const target = await owner(ctx, kind, name);
     if ((await identities.getPolicy(target, policyName)) === undefined) throw new KmsError("NotFoundException", `${kind} ${name} has no policy ${policyName}`);
     tx.deletePolicy(target, policyName);
   });

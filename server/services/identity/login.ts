@@ -1,6 +1,7 @@
 import { auditCommit } from "../../audit/pending-audit.js";
 import { loginPrincipalKey, now, requireServices } from "../../context.js";
 import { KmsError, validationError } from "../../errors/kms-error.js";
+import { ownsKey } from "../../identity/authenticate.js";
 import { principalArn } from "../../identity/principal-arn.js";
 import { secretsEqual } from "../../identity/secrets.js";
 import { sessionSeconds } from "./session-lifetime.js";
@@ -20,14 +21,14 @@ export const login: IdentityHandlers["login"] = async (req, ctx) => {
   const key = await identities.getAccessKey(req.accessKeyId);
   const valid = key !== undefined && key.status === "Active" && secretsEqual(identities.openSecret(key), req.secretAccessKey);
   const user = valid ? await identities.getUser(key.accountId, key.userName) : undefined;
-  if (!key || !valid || !user) throw new KmsError("UnrecognizedClientException", REFUSED);
+  if (!key || !valid || !user || !ownsKey(user, key)) throw new KmsError("UnrecognizedClientException", REFUSED);
   const arn = principalArn.user(partition, user.accountId, user.userName);
   ctx.values.set(loginPrincipalKey, arn);
   const started = now(ctx);
-  const { sessionId, secretHash, wrappedSigningSecret, credentials } = newSessionSecrets(identities);
+  const { sessionId, secretHash, wrappedSigningSecret, awsTokenHash, credentials } = newSessionSecrets(identities);
   const expiresAt = started + seconds * 1000;
   await identities.transaction([], auditCommit(ctx), async (tx) =>
-    tx.putSession({ sessionId, secretHash, accountId: key.accountId, kind: "user", name: user.userName, principalId: user.userId, accessKeyId: key.accessKeyId, createdAt: started, expiresAt, wrappedSigningSecret }),
+    tx.putSession({ sessionId, secretHash, accountId: key.accountId, kind: "user", name: user.userName, principalId: user.userId, accessKeyId: key.accessKeyId, createdAt: started, expiresAt, wrappedSigningSecret, awsTokenHash }),
   );
   return { credentials: credentials(expiresAt), principalArn: arn };
 };

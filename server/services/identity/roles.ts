@@ -10,7 +10,7 @@ import { principalArn } from "../../identity/principal-arn.js";
 import { newAwsStyleId } from "../../identity/secrets.js";
 import { checkPolicyDocument, principalIdsFor } from "../policy-document.js";
 import type { IdentityHandlers } from "./identity-handler-types.js";
-import { checkIamName } from "./identity-names.js";
+import { checkIamName, identityLock } from "./identity-names.js";
 import { SESSION_SECONDS } from "./session-lifetime.js";
 
 function toRole(partition: string, role: RoleRecord) {
@@ -38,7 +38,7 @@ export const createRole: IdentityHandlers["createRole"] = async (req, ctx) => {
   const tags = req.tags.map((t) => ({ key: t.tagKey, value: t.tagValue }));
   checkTags(tags);
   const role: RoleRecord = { accountId, roleName: req.roleName, roleId: newAwsStyleId("AROA"), createdAt: now(ctx), trustPolicy, ...(principalIds ? { trustPolicyPrincipalIds: principalIds } : {}), maxSessionDuration, tags };
-  await identities.transaction([`role:${accountId}/${req.roleName}`], auditCommit(ctx), async (tx) => {
+  await identities.transaction([identityLock("role", accountId, req.roleName)], auditCommit(ctx), async (tx) => {
     if (await identities.getRole(accountId, req.roleName)) throw new KmsError("AlreadyExistsException", `role ${req.roleName} already exists`);
     tx.putRole(role);
   });
@@ -59,7 +59,7 @@ export const listRoles: IdentityHandlers["listRoles"] = async (req, ctx) => {
 export const deleteRole: IdentityHandlers["deleteRole"] = async (req, ctx) => {
   const { identities } = requireServices(ctx);
   const { accountId } = requireCaller(ctx);
-  await identities.transaction([`role:${accountId}/${req.roleName}`], auditCommit(ctx), async (tx) => {
+  await identities.transaction([identityLock("role", accountId, req.roleName)], auditCommit(ctx), async (tx) => {
     const role = await identities.getRole(accountId, req.roleName);
     if (!role) throw new KmsError("NotFoundException", `role ${req.roleName} does not exist`);
     await tx.deleteRole(role);

@@ -9,7 +9,7 @@ import type { UserRecord } from "../../identity/identity-records.js";
 import { principalArn } from "../../identity/principal-arn.js";
 import { newAwsStyleId } from "../../identity/secrets.js";
 import type { IdentityHandlers } from "./identity-handler-types.js";
-import { checkIamName } from "./identity-names.js";
+import { checkIamName, identityLock } from "./identity-names.js";
 
 function toUser(partition: string, user: UserRecord) {
   return {
@@ -29,7 +29,7 @@ export const createUser: IdentityHandlers["createUser"] = async (req, ctx) => {
   const tags = req.tags.map((t) => ({ key: t.tagKey, value: t.tagValue }));
   checkTags(tags);
   const user: UserRecord = { accountId, userName: req.userName, userId: newAwsStyleId("AIDA"), createdAt: now(ctx), tags };
-  await identities.transaction([`user:${accountId}/${req.userName}`], auditCommit(ctx), async (tx) => {
+  await identities.transaction([identityLock("user", accountId, req.userName)], auditCommit(ctx), async (tx) => {
     if (await identities.getUser(accountId, req.userName)) throw new KmsError("AlreadyExistsException", `user ${req.userName} already exists`);
     tx.putUser(user);
   });
@@ -50,7 +50,7 @@ export const listUsers: IdentityHandlers["listUsers"] = async (req, ctx) => {
 export const deleteUser: IdentityHandlers["deleteUser"] = async (req, ctx) => {
   const { identities } = requireServices(ctx);
   const { accountId } = requireCaller(ctx);
-  await identities.transaction([`user:${accountId}/${req.userName}`], auditCommit(ctx), async (tx) => {
+  await identities.transaction([identityLock("user", accountId, req.userName)], auditCommit(ctx), async (tx) => {
     const user = await identities.getUser(accountId, req.userName);
     if (!user) throw new KmsError("NotFoundException", `user ${req.userName} does not exist`);
     await tx.deleteUser(user);
