@@ -690,3 +690,16 @@ test("AssumeRole as STS bounds it: role chaining gets at most an hour, a session
   const bigPolicy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "x".repeat(2100), Effect: "Allow", Action: "kms:*", Resource: "*" }] });
   await assertFailure(t, admin().assumeRole({ roleArn: roleArn(first), roleSessionName: "big", policy: bigPolicy }), "ValidationException", Code.InvalidArgument, "a session policy over 2,048 characters");
 });
+
+test("requests on one user name, however spelled, never run at once: concurrent CreateAccessKey makes at most two keys, concurrent CreateUser one user", async (t) => {
+  const userName = uniq("racer");
+  await admin().createUser({ userName });
+  const spellings = [userName, userName.toUpperCase(), userName[0]!.toUpperCase() + userName.slice(1), userName.toLowerCase()];
+  const outcomes = await Promise.allSettled([...spellings, ...spellings].map((name) => admin().createAccessKey({ userName: name })));
+  for (const o of outcomes) if (o.status === "fulfilled") secrets.add(o.value.accessKey!.secretAccessKey);
+  t.is(outcomes.filter((o) => o.status === "fulfilled").length, 2);
+  t.is((await admin().listAccessKeys({ userName })).accessKeyMetadata.length, 2);
+  const twin = uniq("twin");
+  const created = await Promise.allSettled([twin, twin.toUpperCase()].map((name) => admin().createUser({ userName: name })));
+  t.is(created.filter((o) => o.status === "fulfilled").length, 1, "one user of a name, whatever its case");
+});
