@@ -55,7 +55,7 @@ async function allAliasNames(kms: KmsClient): Promise<string[]> {
   const found: string[] = [];
   let marker = "";
   for (let page = 0; page < 1000; page++) {
-    const res = await kms.listAliases({ limit: 1000, marker });
+    const res = await kms.listAliases({ limit: 100, marker });
     found.push(...res.aliases.map((a) => a.aliasName));
     if (!res.truncated) return found;
     marker = res.nextMarker;

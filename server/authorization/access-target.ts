@@ -91,13 +91,17 @@ export async function resolveAccessTarget(
  * so "user/BOSS" must be judged as "user/boss", or a policy about one spelling would be passed by
  * another.
  */
+const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
+
 async function expandResource(template: string, desc: DescMessage, message: Record<string, unknown>, caller: Caller, partition: string, identities: IdentityStore | undefined): Promise<string> {
   const values = new Map<string, string>();
   for (const [, name] of template.matchAll(/\{(\w+)\}/g)) {
     if (name === "partition" || name === "account" || values.has(name!)) continue;
     const value = fieldValue(desc, message, name!);
     if (typeof value !== "string" || value === "") throw validationError(`${name} is required`);
-    const stored = name === "user_name" ? (await identities?.getUser(caller.accountId, value))?.userName : name === "role_name" ? (await identities?.getRole(caller.accountId, value))?.roleName : undefined;
+    // Only a name that could exist is looked up (the handler refuses the others): no read, or cache entry, for arbitrary input.
+    const lookup = IAM_NAME.test(value) ? value : undefined;
+    const stored = lookup === undefined ? undefined : name === "user_name" ? (await identities?.getUser(caller.accountId, lookup))?.userName : name === "role_name" ? (await identities?.getRole(caller.accountId, lookup))?.roleName : undefined;
     values.set(name!, stored ?? value);
   }
   return template.replace(/\{(\w+)\}/g, (_, name: string) => (name === "partition" ? partition : name === "account" ? caller.accountId : values.get(name)!));

@@ -65,9 +65,12 @@ export async function authenticateCertificate(store: IdentityStore, cn: string, 
   return userCaller(user, partition, `mtls:${cn}`);
 }
 
-/** Whether an access key is this user's, not one of an earlier user of the same name (older keys carry no user id). */
+/**
+ * Whether an access key is this user's, not one of an earlier user of the same name: by its user
+ * id, or for older keys (which carry none) by being made after the user was.
+ */
 export function ownsKey(user: UserRecord, key: AccessKeyRecord): boolean {
-  return key.userId === undefined || key.userId === user.userId;
+  return key.userId === undefined ? key.createdAt >= user.createdAt : key.userId === user.userId;
 }
 
 /** The caller a user acts as. */

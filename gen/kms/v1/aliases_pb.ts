@@ -150,7 +150,7 @@ export type ListAliasesRequest = Message<"kms.v1.ListAliasesRequest"> & {
   keyId: string;
 
   /**
-   * Page size, 1-1000 (100 when not given).
+   * Page size, 1-100 (50 when not given), as in AWS.
    *
    * @generated from field: optional int32 limit = 2;
    */

@@ -227,7 +227,7 @@ export const GrantListEntrySchema: GenMessage<GrantListEntry> = /*@__PURE__*/
  */
 export type ListGrantsRequest = Message<"kms.v1.ListGrantsRequest"> & {
   /**
-   * Page size, 1-1000 (100 when not given).
+   * Page size, 1-100 (50 when not given), as in AWS.
    *
    * @generated from field: optional int32 limit = 1;
    */
@@ -311,7 +311,7 @@ export const ListGrantsResponseSchema: GenMessage<ListGrantsResponse> = /*@__PUR
  */
 export type ListRetirableGrantsRequest = Message<"kms.v1.ListRetirableGrantsRequest"> & {
   /**
-   * Page size, 1-1000 (100 when not given).
+   * Page size, 1-100 (50 when not given), as in AWS.
    *
    * @generated from field: optional int32 limit = 1;
    */

@@ -67,11 +67,11 @@ async function changeAccessKey(ctx: Parameters<IdentityHandlers["deleteAccessKey
 /** UpdateAccessKey: an inactive key cannot log in, and the sessions made with it stop working. */
 export const updateAccessKey: IdentityHandlers["updateAccessKey"] = async (req, ctx) => {
   if (req.status === AccessKeyStatus.UNSPECIFIED || AccessKeyStatus[req.status] === undefined) throw validationError("status must be ACTIVE or INACTIVE");
-  const deactivated = now(ctx);
   await changeAccessKey(ctx, req.userName, req.accessKeyId, (tx, key) =>
     tx.putAccessKey(
-      // Deactivating ends the key's sessions for good: activating it again makes no old session work.
-      req.status === AccessKeyStatus.ACTIVE ? { ...key, status: "Active" } : { ...key, status: "Inactive", sessionsNotBefore: deactivated },
+      // Deactivating ends the key's sessions for good: activating it again makes no old session
+      // work. The time is taken under the user's lock, which Login holds while it makes a session.
+      req.status === AccessKeyStatus.ACTIVE ? { ...key, status: "Active" } : { ...key, status: "Inactive", sessionsNotBefore: now(ctx) },
     ),
   );
   return {};

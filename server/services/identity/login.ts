@@ -6,6 +6,7 @@ import { principalArn } from "../../identity/principal-arn.js";
 import { secretsEqual } from "../../identity/secrets.js";
 import { sessionSeconds } from "./session-lifetime.js";
 import type { IdentityHandlers } from "./identity-handler-types.js";
+import { identityLock } from "./identity-names.js";
 import { newSessionSecrets } from "./session-secrets.js";
 
 const REFUSED = "the access key id or secret access key is not valid";
@@ -24,11 +25,16 @@ export const login: IdentityHandlers["login"] = async (req, ctx) => {
   if (!key || !valid || !user || !ownsKey(user, key)) throw new KmsError("UnrecognizedClientException", REFUSED);
   const arn = principalArn.user(partition, user.accountId, user.userName);
   ctx.values.set(loginPrincipalKey, arn);
-  const started = now(ctx);
   const { sessionId, secretHash, wrappedSigningSecret, awsTokenHash, credentials } = newSessionSecrets(identities);
-  const expiresAt = started + seconds * 1000;
-  await identities.transaction([], auditCommit(ctx), async (tx) =>
-    tx.putSession({ sessionId, secretHash, accountId: key.accountId, kind: "user", name: user.userName, principalId: user.userId, accessKeyId: key.accessKeyId, createdAt: started, expiresAt, wrappedSigningSecret, awsTokenHash }),
-  );
+  let expiresAt = 0;
+  // Under the user's lock, as UpdateAccessKey and DeleteUser take it: the key is still active, and
+  // the session is older than any later deactivation.
+  await identities.transaction([identityLock("user", key.accountId, key.userName)], auditCommit(ctx), async (tx) => {
+    const current = await identities.getAccessKey(key.accessKeyId);
+    if (current?.status !== "Active" || (await identities.getUser(key.accountId, key.userName))?.userId !== user.userId) throw new KmsError("UnrecognizedClientException", REFUSED);
+    const started = now(ctx);
+    expiresAt = started + seconds * 1000;
+    tx.putSession({ sessionId, secretHash, accountId: key.accountId, kind: "user", name: user.userName, principalId: user.userId, accessKeyId: key.accessKeyId, createdAt: started, expiresAt, wrappedSigningSecret, awsTokenHash });
+  });
   return { credentials: credentials(expiresAt), principalArn: arn };
 };
