@@ -146,7 +146,7 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
     const url = `${tls ? "https" : "http"}://${host}:${address.port}`;
     logger.info({ url, regions: config.regions, dataDir: config.dataDir, tls: Boolean(tls) }, "listening");
     // Deletions and rotations that fell due while the server was down are done on this first pass.
-    const scheduler = new Scheduler(regions, audit, clock, logger);
+    const scheduler = new Scheduler(regions, audit, clock, logger, identities);
     scheduler.start(config.schedulerIntervalMs);
 
     return {

@@ -104,3 +104,24 @@ test("scheduled work is in the audit trail as the service's own", async (t) => {
   t.true(deletion?.access.some((a) => a.resource.endsWith(`key/${keyId}`)));
   t.true((await audit.verifyAuditTrail({})).intact);
 });
+
+test("expired sessions are swept from the store by the scheduler, so it does not grow with every login", async (t) => {
+  let now = Date.parse("2027-05-01T00:00:00Z");
+  const dataDir = await makeDataDir();
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+  const server = await startTestServer({ dataDir, clock: () => now });
+  for (let i = 0; i < 3; i++) await login(server.url, server.admin.access_key_id, server.admin.secret_access_key);
+  now += 13 * 60 * 60 * 1000; // past the longest session
+  const fresh = await login(server.url, server.admin.access_key_id, server.admin.secret_access_key);
+  await server.runScheduledWork();
+  t.truthy((await connectGrpc.connect({ url: server.url, token: fresh }).listKeys({})).keys, "the live session still works");
+  await server.close();
+  const store = await LevelRootStore.open(join(dataDir, "leveldb"));
+  try {
+    const keys = (await store.scope("identity").range({})).map(([key]) => key);
+    t.is(keys.filter((k) => k.startsWith("sess/")).length, 1, "only the live session is left");
+    t.is(keys.filter((k) => k.startsWith("sexp/")).length, 1, "and its entry in the expiry index");
+  } finally {
+    await store.close();
+  }
+});

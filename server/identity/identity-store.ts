@@ -13,6 +13,7 @@ import type { AccessKeyRecord, AccountRecord, RoleRecord, SessionRecord, UserRec
 //   ukey/<account>/<userName>/<accessKeyId> index of a user's access keys
 //   pol/<user|role>/<account>/<name>/<policyName>   identity policy document
 //   sess/<sessionId>                        SessionRecord
+//   sexp/<expiresAt:15>/<sessionId>         index of sessions by expiry, for sweeping them
 // User and role names are unique regardless of case, as in IAM: their keys use the lowercased name.
 
 /** Whose identity policies: a user's or a role's. */
@@ -55,6 +56,18 @@ export class IdentityStore {
   async listAccessKeys(accountId: string, userName: string): Promise<AccessKeyRecord[]> {
     const ids = await this.#keys(`ukey/${accountId}/${fold(userName)}/`);
     return (await Promise.all(ids.map((id) => this.getAccessKey(id)))).filter((k): k is AccessKeyRecord => k !== undefined);
+  }
+  /**
+   * Deletes up to `count` sessions that expired before `now` (and their index entries), so the
+   * store does not grow with every Login and AssumeRole; returns how many it deleted.
+   */
+  async deleteExpiredSessions(now: number, count: number): Promise<number> {
+    const rows = await this.kv.range({ gte: SESSION_EXPIRY, lt: expiryKey(now, ""), limit: count });
+    if (rows.length === 0) return 0;
+    await this.transaction([], undefined, async (tx) => {
+      for (const [key] of rows) tx.deleteExpiredSession(key, key.slice(key.lastIndexOf("/") + 1));
+    });
+    return rows.length;
   }
   getSession(sessionId: string) {
     return this.#get<SessionRecord>(`sess/${sessionId}`);
@@ -147,6 +160,11 @@ export class IdentityTransaction {
   }
   putSession(session: SessionRecord): void {
     this.#put(`sess/${session.sessionId}`, session);
+    this.operations.push({ type: "put", key: expiryKey(session.expiresAt, session.sessionId), value: "" });
+  }
+  /** A swept session: its record and its entry in the expiry index. */
+  deleteExpiredSession(indexKey: string, sessionId: string): void {
+    this.operations.push({ type: "del", key: `sess/${sessionId}` }, { type: "del", key: indexKey });
   }
   deleteSession(sessionId: string): void {
     this.operations.push({ type: "del", key: `sess/${sessionId}` });
@@ -155,6 +173,13 @@ export class IdentityTransaction {
   #put(key: string, value: unknown): void {
     this.operations.push({ type: "put", key, value: JSON.stringify(value) });
   }
+}
+
+const SESSION_EXPIRY = "sexp/";
+
+/** A session's entry in the expiry index; zero-padded, so key order is time order. A session deleted by Logout leaves its entry, which the sweep removes. */
+function expiryKey(expiresAt: number, sessionId: string): string {
+  return `${SESSION_EXPIRY}${String(expiresAt).padStart(15, "0")}/${sessionId}`;
 }
 
 function policyPrefix({ kind, accountId, name }: PolicyOwner): string {

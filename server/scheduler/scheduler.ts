@@ -5,6 +5,7 @@ import type { Clock } from "../context.js";
 import { importedMaterialsOf } from "../domain/imported-materials.js";
 import type { ImportedMaterialRecord, KeyRecord } from "../domain/key-record.js";
 import { keyArn, type Region } from "../domain/region.js";
+import type { IdentityStore } from "../identity/identity-store.js";
 import type { Keyring, KeyringTransaction, ScheduledWork } from "../store/keyring.js";
 import { copiesOf, withKeyLocks, type RegionalCopy } from "../services/multi-region/multi-region-keys.js";
 import { deleteImportedMaterials, replicaCopies } from "../services/import/imported-keys.js";
@@ -21,7 +22,7 @@ export interface SchedulerPass {
 
 /**
  * Does the time-driven work on keys: destroys keys whose deletion date has passed and rotates
- * keys whose rotation date has. The work is read from the stored schedule, so a pass after a
+ * keys whose rotation date has. It also sweeps expired sessions from the identity store. The work is read from the stored schedule, so a pass after a
  * restart does what fell due while the server was down. Each change is committed with an audit
  * record of its own, as the service's doing rather than a caller's.
  */
@@ -34,6 +35,7 @@ export class Scheduler {
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly identities?: IdentityStore,
   ) {}
 
   /** Runs a pass now and then every intervalMs, until stop(). */
@@ -57,6 +59,14 @@ export class Scheduler {
 
   async #pass(): Promise<SchedulerPass> {
     const done = { deleted: 0, rotated: 0 };
+    if (this.identities) {
+      try {
+        const swept = await this.identities.deleteExpiredSessions(this.clock(), BATCH * 10);
+        if (swept > 0) this.logger.info({ sessions: swept }, "expired sessions swept");
+      } catch (error) {
+        this.logger.error({ err: error }, "sweeping expired sessions failed; they are swept on a later pass");
+      }
+    }
     for (const region of this.regions.values()) {
       for (const work of await region.keyring.dueWork(this.clock(), BATCH)) {
         try {
