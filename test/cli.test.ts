@@ -1,9 +1,13 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import test from "ava";
+import { sealChunk } from "../client/envelope/chunk.js";
+import { parseEnvelopeHeader } from "../client/envelope/index.js";
+import { deriveMessageKeys } from "../client/envelope/key-schedule.js";
+import { connectGrpc } from "./support/clients.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 
 const bin = fileURLToPath(new URL("../bin/kms.mjs", import.meta.url));
@@ -137,4 +141,25 @@ test.serial("envelope encrypt and decrypt a large file with a progress line, and
   const signedPipe = await kms(["envelope", "encrypt", "--sign", "--key", keyId, "--in", "-", "--out", "-"], { stdin: "signed through a pipe" });
   t.is(signedPipe.code, 0, signedPipe.stderr);
   t.is((await kms(["envelope", "decrypt", "--require-signature", "--in", "-", "--out", "-"], { stdin: signedPipe.raw })).stdout, "signed through a pipe");
+
+  // A reader who may only decrypt forges the first chunk of a signed message: with
+  // --require-signature nothing reaches stdout before the signature is refused.
+  const longSigned = await kms(["envelope", "encrypt", "--sign", "--key", keyId, "--in", big, "--out", "-"]);
+  const { header, length } = parseEnvelopeHeader(longSigned.raw);
+  const admin = connectGrpc.connect(server);
+  const { plaintext: dataKey } = await admin.decrypt({ ciphertextBlob: header.encryptedDataKeys[0]!.ciphertextBlob, keyId: header.encryptedDataKeys[0]!.keyArn, encryptionContext: header.encryptionContext });
+  const chunkKey = deriveMessageKeys(dataKey, header.messageId, header.suiteId).chunkKey;
+  const firstChunk = 5 + header.chunkSize + 16;
+  const forged = Buffer.concat([longSigned.raw.subarray(0, length), ...sealChunk(chunkKey, header.messageId, 0, false, Buffer.alloc(header.chunkSize, "FORGED ")), longSigned.raw.subarray(length + firstChunk)]);
+  const refused = await kms(["envelope", "decrypt", "--require-signature", "--in", "-", "--out", "-"], { stdin: forged });
+  t.is(refused.code, 1);
+  t.regex(refused.stderr, /signature/);
+  t.is(refused.raw.length, 0, "no forged byte on stdout");
+
+  // A rename that fails (--out is a directory) leaves no plaintext behind under the temporary name.
+  const dir = join(home, "outdir");
+  await mkdir(dir);
+  const intoDir = await kms(["envelope", "decrypt", "--in", `${big}.kms`, "--context", "file=big", "--out", dir]);
+  t.is(intoDir.code, 4);
+  t.deepEqual((await readdir(home)).filter((name) => name.includes(".partial-")), [], "no partial file left");
 });

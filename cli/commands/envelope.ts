@@ -1,4 +1,5 @@
-import { createReadStream, createWriteStream } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream, rmSync } from "node:fs";
 import { rename, rm, stat } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
@@ -27,9 +28,11 @@ export async function envelope(args: CliArgs): Promise<void> {
   });
   const source = input === "-" ? process.stdin : createReadStream(input, { highWaterMark: 1 << 20 });
   // A file is written under a temporary name and renamed only when everything verified, so a
-  // refused message leaves no plausible-looking partial output behind.
-  const partial = output === "-" ? undefined : `${output}.partial-${process.pid}`;
-  const sink = partial === undefined ? process.stdout : createWriteStream(partial);
+  // refused message leaves no plausible-looking partial output behind. The name is unguessable
+  // and created exclusively, readable by its owner only: no one can plant a link there to catch
+  // the plaintext, or read it while it is written.
+  const partial = output === "-" ? undefined : `${output}.partial-${randomBytes(12).toString("hex")}`;
+  const sink = partial === undefined ? process.stdout : createWriteStream(partial, { flags: "wx", mode: 0o600 });
   const progress = progressReporter(command === "encrypt" ? "encrypting" : "decrypting", total, { force: args.options.progress === true });
   const counted = async function* (stream: AsyncIterable<Uint8Array>) {
     for await (const piece of stream) {
@@ -58,12 +61,36 @@ export async function envelope(args: CliArgs): Promise<void> {
   } else {
     throw usageError(`unknown envelope command ${JSON.stringify(command)}`);
   }
+  // A signed message's plaintext goes to stdout only once its signature verified: a stream
+  // releases chunks before the signature at its end is checked, and one who may only decrypt
+  // could have forged them (as in the AWS Encryption SDK CLI's fix, GHSA-h45p-w933-jxh3).
+  if (partial === undefined && command === "decrypt" && args.options["require-signature"] === true) result = await buffered(result);
+  // Killed midway, the partial file goes too: no plaintext is left behind.
+  const cleanup = () => {
+    if (partial !== undefined) rmSync(partial, { force: true });
+    process.exit(EXIT.io);
+  };
+  process.once("SIGINT", cleanup).once("SIGTERM", cleanup);
   try {
     await pipeline(Readable.from(result), sink);
+    if (partial !== undefined) await rename(partial, output);
   } catch (e) {
     if (partial !== undefined) await rm(partial, { force: true });
     throw e;
+  } finally {
+    process.off("SIGINT", cleanup).off("SIGTERM", cleanup);
   }
-  if (partial !== undefined) await rename(partial, output);
   progress.finish();
+}
+
+/** The whole of a stream, released only once it ended without error. */
+async function buffered(stream: AsyncIterable<Uint8Array>): Promise<AsyncIterable<Uint8Array>> {
+  const pieces: Uint8Array[] = [];
+  try {
+    for await (const piece of stream) pieces.push(Buffer.from(piece));
+  } catch (e) {
+    for (const piece of pieces) piece.fill(0);
+    throw e;
+  }
+  return pieces;
 }

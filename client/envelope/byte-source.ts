@@ -4,6 +4,9 @@ import { EnvelopeError } from "./errors.js";
 /** What the stream functions read: any (async) iterable of byte pieces, such as a Node Readable. */
 export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Readable;
 
+/** What a taken piece is left as until the taken pieces are dropped together. */
+const EMPTY = new Uint8Array(0);
+
 /**
  * Reads a ByteSource on demand: bytes are pulled only when a caller asks for more than are
  * buffered, so at most one piece beyond what the caller needs is held. A piece is used in place
@@ -13,7 +16,12 @@ export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Read
 export class ByteSourceReader {
   private readonly iterator: AsyncIterator<unknown> | Iterator<unknown>;
   private readonly pieces: Uint8Array[] = [];
-  /** How many of the leading pieces are this reader's own copies. */
+  /**
+   * Where the buffered pieces start in `pieces`: taken pieces are passed over, not shifted out, and
+   * dropped in bulk, so a source that yields many tiny pieces costs linear time, not quadratic.
+   */
+  private first = 0;
+  /** How many of the leading (buffered) pieces are this reader's own copies. */
   private owned = 0;
   private head = 0;
   private buffered = 0;
@@ -52,17 +60,27 @@ export class ByteSourceReader {
    * A view is valid only until the next fill or atEnd (the source may then reuse its buffer).
    */
   peek(n: number): Uint8Array {
-    const first = this.pieces[0]!;
+    const first = this.pieces[this.first]!;
     if (first.length - this.head >= n) return first.subarray(this.head, this.head + n);
     const out = Buffer.allocUnsafe(n);
     let at = 0;
-    for (let i = 0; at < n; i++) {
+    let i = this.first;
+    let rest: Uint8Array | undefined;
+    for (; at < n; i++) {
       const piece = this.pieces[i]!;
-      const from = i === 0 ? this.head : 0;
+      const from = i === this.first ? this.head : 0;
       const count = Math.min(n - at, piece.length - from);
       out.set(piece.subarray(from, from + count), at);
       at += count;
+      if (from + count < piece.length) rest = piece.subarray(from + count);
     }
+    // The copy takes the place of the pieces it covers, so peeking again (a header parsed field
+    // by field from tiny pieces) does not walk them all again. Only the last piece can be the
+    // source's own; what is left of it keeps its place and its standing.
+    const covered = i - this.first - (rest ? 1 : 0);
+    this.pieces.splice(this.first, i - this.first, out, ...(rest ? [rest] : []));
+    this.owned = 1 + Math.max(0, this.owned - covered);
+    this.head = 0;
     return out;
   }
 
@@ -72,7 +90,7 @@ export class ByteSourceReader {
    */
   async next(max: number): Promise<Uint8Array | undefined> {
     if (!(await this.fill(1))) return undefined;
-    const first = this.pieces[0]!;
+    const first = this.pieces[this.first]!;
     const n = Math.min(max, first.length - this.head);
     const out = first.subarray(this.head, this.head + n);
     this.skip(n);
@@ -97,23 +115,27 @@ export class ByteSourceReader {
   private skip(n: number): void {
     this.buffered -= n;
     while (n > 0) {
-      const available = this.pieces[0]!.length - this.head;
+      const available = this.pieces[this.first]!.length - this.head;
       if (n < available) {
         this.head += n;
-        return;
+        break;
       }
       n -= available;
-      this.pieces.shift();
+      this.pieces[this.first++] = EMPTY;
       if (this.owned > 0) this.owned--;
       this.head = 0;
+    }
+    if (this.first > 64 && this.first * 2 > this.pieces.length) {
+      this.pieces.splice(0, this.first);
+      this.first = 0;
     }
   }
 
   private async pull(): Promise<boolean> {
-    for (; this.owned < this.pieces.length; this.owned++) {
-      const piece = this.pieces[this.owned]!;
+    for (; this.owned < this.pieces.length - this.first; this.owned++) {
+      const at = this.first + this.owned;
       const from = this.owned === 0 ? this.head : 0;
-      this.pieces[this.owned] = Buffer.from(piece.subarray(from));
+      this.pieces[at] = Buffer.from(this.pieces[at]!.subarray(from));
       if (this.owned === 0) this.head = 0;
     }
     const next = await this.iterator.next();

@@ -3,7 +3,7 @@ import { CHUNK_PREFIX_BYTES, CHUNK_TAG_BYTES, chunkDecipher, KIND_FINAL, KIND_MO
 import { containsContext, type EncryptionContext } from "./encryption-context.js";
 import { EnvelopeError } from "./errors.js";
 import { MAX_HEADER_BYTES, PUBLIC_KEY_CONTEXT_KEY, SUITE_AES256_GCM_HKDF_SHA256_COMMIT_ECDSA_P384, tryParseHeader, type EnvelopeHeader } from "./header.js";
-import { deriveMessageKeys, headerTag, sameBytes, zero } from "./key-schedule.js";
+import { deriveMessageKeys, headerTag, sameBytes, zero, zeroAll } from "./key-schedule.js";
 import { decryptDataKey, type KmsDataKeyClient } from "./kms.js";
 import { checkSignature, MAX_SIGNATURE_BYTES, messageVerifier } from "./signing.js";
 
@@ -72,11 +72,11 @@ export async function decrypt(data: Uint8Array, options: Omit<DecryptOptions, "o
   try {
     for await (const part of decryptStream([data], { ...options, onHeader: (i) => ((info = i), options.onHeader?.(i)) })) parts.push(part);
   } catch (error) {
-    zero(...parts);
+    zeroAll(parts);
     throw error;
   }
   const plaintext = Buffer.concat(parts);
-  zero(...parts);
+  zeroAll(parts);
   return { plaintext, ...info! };
 }
 
@@ -142,7 +142,7 @@ async function* decryptChunks(reader: ByteSourceReader, options: DecryptOptions,
         if (final && verification) await checkFooter(reader, verification);
         if (final && !(await reader.atEnd())) throw new EnvelopeError("TrailingData", "bytes follow the final chunk");
       } catch (error) {
-        zero(...plaintext);
+        zeroAll(plaintext);
         throw error;
       }
       for (const part of plaintext) {

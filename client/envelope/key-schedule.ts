@@ -49,5 +49,10 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** Zeroes every buffer given. */
 export function zero(...buffers: Array<Uint8Array | undefined>): void {
+  zeroAll(buffers);
+}
+
+/** Zeroes every buffer of a list, however long (spreading a long list into zero() overflows the stack). */
+export function zeroAll(buffers: Iterable<Uint8Array | undefined>): void {
   for (const b of buffers) b?.fill(0);
 }
