@@ -42,7 +42,7 @@ import { connectionFacts } from "./transport/connection-facts.js";
 import { createHttpListener, type NodeHandlerFn } from "./transport/http-listener.js";
 import { createHealthzHandler } from "./transport/healthz.js";
 import { createCors } from "./transport/cors.js";
-import { createGrpcFastPath } from "./grpc/grpc-fast-path.js";
+import { createGrpcFastPath, MAX_REQUEST_BYTES } from "./grpc/grpc-fast-path.js";
 import { createUnaryInvoker, unaryRoutes } from "./grpc/unary-invoker.js";
 import { createAwsEndpoint } from "./aws/aws-endpoint.js";
 import { loadCertificatePrincipals } from "./identity/certificate-principals.js";
@@ -120,6 +120,8 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
     const contextValuesFor = (socket: { remoteAddress?: string | undefined }) =>
       createContextValues().set(clockKey, clock).set(servicesKey, serverServices).set(connectionKey, connectionFacts(socket, Boolean(tls)));
     const connectHandler = connectNodeAdapter({
+      // The fast path's bound, after decompression too: a 1 MB gzip body must not become 1 GiB.
+      readMaxBytes: MAX_REQUEST_BYTES,
       routes: (router) => {
         for (const { service, impl } of services) router.service(service, impl as never);
       },

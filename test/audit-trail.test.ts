@@ -131,3 +131,29 @@ async function rewriteRecords(scope: KvStore, change: (record: { seq: number }) 
     }),
   );
 }
+
+test("an account reads only its own records, and only the operator's account checks the chain; an oversized encryption context is not recorded", async (t) => {
+  const server = await startTestServer();
+  t.teardown(() => server.destroy());
+  const kms = connectGrpc.connect(server);
+  const keyId = (await kms.createKey({})).keyMetadata!.keyId;
+  await kms.encrypt({ keyId, plaintext: new Uint8Array([1]), encryptionContext: { employee: "alice" } });
+  const created = await identityClient(server.url, server.token).createAccount({ accountId: "444455556666" });
+  const tenantToken = await login(server.url, created.adminAccessKey!.accessKeyId, created.adminAccessKey!.secretAccessKey);
+  const tenant = connectGrpc.connect({ url: server.url, token: tenantToken });
+  await tenant.createKey({ description: "the tenant's" });
+  const seen = (await auditClient(server.url, tenantToken).listAuditRecords({ limit: 1000 })).records;
+  t.true(seen.length > 0);
+  t.true(seen.every((r) => r.principal.includes(":444455556666:") || r.access.some((a) => a.resource.includes(":444455556666:"))), "only records about the tenant's account");
+  t.false(seen.some((r) => r.encryptionContext.employee === "alice"));
+  t.true((await auditClient(server.url, server.token).listAuditRecords({ limit: 1000 })).records.some((r) => r.encryptionContext.employee === "alice"), "the operator's account reads all");
+  t.is((await failureOf(auditClient(server.url, tenantToken).verifyAuditTrail({}))).exception, "AccessDeniedException");
+  t.true((await auditClient(server.url, server.token).verifyAuditTrail({})).intact);
+
+  // A forged token and a huge context: refused, recorded, but without the context.
+  const huge = { big: "x".repeat(100_000) };
+  t.is((await failureOf(connectGrpc.connect({ url: server.url, token: "kms1.0.forged" }).encrypt({ keyId, plaintext: new Uint8Array([1]), encryptionContext: huge }))).exception, "UnrecognizedClientException");
+  const last = (await auditClient(server.url, server.token).listAuditRecords({ limit: 1000 })).records.at(-1)!;
+  t.is(last.outcome, "UnrecognizedClientException");
+  t.deepEqual(last.encryptionContext, {});
+});

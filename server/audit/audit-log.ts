@@ -16,6 +16,8 @@ export interface AuditFilter {
   readonly to?: string;
   readonly resource?: string;
   readonly principal?: string;
+  /** Only records that concern this account: made by one of its principals, or on one of its resources. */
+  readonly account?: string;
 }
 
 /** A record waiting for its group's batch. */
@@ -149,7 +151,14 @@ function matches(record: AuditRecord, filter: AuditFilter): boolean {
   if (filter.from !== undefined && record.time < filter.from) return false;
   if (filter.principal !== undefined && record.principal !== filter.principal) return false;
   if (filter.resource !== undefined && !record.access.some((a) => a.resource === filter.resource)) return false;
+  if (filter.account !== undefined && !concerns(record, filter.account)) return false;
   return true;
+}
+
+/** Whether a record concerns an account: its principal, or a resource it acted on, is the account's. */
+function concerns(record: AuditRecord, accountId: string): boolean {
+  const accountOf = (arn: string | undefined) => (arn?.startsWith("arn:") ? arn.split(":")[4] : undefined);
+  return accountOf(record.principal) === accountId || record.access.some((a) => accountOf(a.resource) === accountId);
 }
 
 /**

@@ -8,7 +8,8 @@ import { PlainHeaders } from "./plain-headers.js";
 import { unaryRequest, type UnaryInvoker, type UnaryRoute } from "./unary-invoker.js";
 
 /** The largest request message the fast path reads (the KMS's largest request is a few KB). */
-const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+/** The largest request body either path reads (connect-node's readMaxBytes is the same, decompressed). */
+export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const GRPC_CONTENT_TYPES = new Set(["application/grpc", "application/grpc+proto"]);
 
 /**

@@ -4,7 +4,8 @@ import { ErrorDetailSchema } from "../../gen/kms/v1/error_pb.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { AuditEntry } from "../audit/audit-record.js";
 import { PendingAudit } from "../audit/pending-audit.js";
-import { ENCRYPTION_CONTEXT_FIELDS } from "../crypto/encryption-context.js";
+import { encodedContextSize, ENCRYPTION_CONTEXT_FIELDS } from "../crypto/encryption-context.js";
+import { limits } from "../domain/limits.js";
 import { accessDecisionsKey, callerKey, clockKey, connectionKey, loginPrincipalKey, pendingAuditKey, regionKey, requestContextKey, resolvedKeysKey } from "../context.js";
 import { KEY_USING_OPERATIONS } from "../domain/cryptographic-operations.js";
 import { KmsError } from "../errors/kms-error.js";
@@ -62,12 +63,16 @@ function lastUsageWrites(operation: string, values: ContextValues) {
   return [...keyIds].map((keyId) => region.keyring.lastUsageWrite({ keyId, operation, timestamp, requestId }));
 }
 
-/** The request's encryption context, when it carries a non-empty one. */
+/**
+ * The request's encryption context, when it carries a non-empty one within the service's limit:
+ * a larger one is refused anyway, and recording it would let anyone, credentials or not, write
+ * records as large as a request.
+ */
 function encryptionContextOf(desc: DescMessage, message: Record<string, unknown>): Record<string, string> | undefined {
   for (const name of ENCRYPTION_CONTEXT_FIELDS) {
     const field = desc.fields.find((f) => f.name === name);
     const context = field && (message[field.localName] as Record<string, string> | undefined);
-    if (context !== undefined && Object.keys(context).length > 0) return { ...context };
+    if (context !== undefined && Object.keys(context).length > 0) return encodedContextSize(context) <= limits.encryptionContextBytes ? { ...context } : undefined;
   }
   return undefined;
 }

@@ -7,6 +7,16 @@ import type { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { StreamHandler } from "../grpc/grpc-fast-path.js";
 import { createProtocolSniffer } from "./protocol-sniffer.js";
 
+/**
+ * At most 100 requests at once on one connection (HTTP/2 allows 2^32 - 1 unless told): each may
+ * buffer a body of up to 4 MiB before any check runs, so one connection could otherwise hold
+ * gigabytes. Clients queue beyond it.
+ */
+const HTTP2_SETTINGS: http2.Settings = { maxConcurrentStreams: 100 };
+
+/** How long an HTTP/2 connection may be idle before it is closed. */
+const SESSION_IDLE_MS = 120_000;
+
 /** The request handler connect-node builds; it serves both HTTP/1.1 and HTTP/2 requests. */
 export type NodeHandlerFn = ReturnType<typeof connectNodeAdapter>;
 
@@ -63,23 +73,26 @@ export function createHttpListener(handler: NodeHandlerFn, tls?: TlsOptions, str
   const trackSession = (session: http2.Http2Session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
+    // A connection idle that long (half-sent requests included) is closed: held sockets and
+    // buffered bodies are not free.
+    session.setTimeout(SESSION_IDLE_MS, () => session.destroy());
   };
 
   let outer: net.Server;
   let http1: http.Server | undefined;
   if (tls) {
     const secure = http2.createSecureServer(
-      { cert: tls.cert, key: tls.key, allowHTTP1: true, ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: false } : {}) },
+      { cert: tls.cert, key: tls.key, allowHTTP1: true, settings: HTTP2_SETTINGS, ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: false } : {}) },
       counted,
     );
     secure.on("session", trackSession);
     if (direct) offerStreamsFirst(secure, direct);
     outer = secure;
   } else {
-    const h2 = http2.createServer(counted);
+    const h2 = http2.createServer({ settings: HTTP2_SETTINGS }, counted);
     h2.on("session", trackSession);
     if (direct) offerStreamsFirst(h2, direct);
-    http1 = http.createServer(counted);
+    http1 = http.createServer({ requestTimeout: SESSION_IDLE_MS }, counted);
     outer = net.createServer(createProtocolSniffer((socket) => h2.emit("connection", socket), (socket) => http1!.emit("connection", socket)));
   }
   outer.on("connection", (socket: Socket) => {

@@ -2,7 +2,7 @@ import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { AuditService } from "../../../gen/kms/v1/audit_service_pb.js";
 import type { AuditRecord } from "../../audit/audit-record.js";
-import { requireServices } from "../../context.js";
+import { requireCaller, requireServices } from "../../context.js";
 import { decodeMarker, toPage } from "../../domain/pagination.js";
 import { listLimit } from "../../domain/validation.js";
 import { KmsError } from "../../errors/kms-error.js";
@@ -37,7 +37,10 @@ function toMessage(r: AuditRecord) {
 /** The AuditService handlers. */
 export const auditService: Partial<ServiceImpl<typeof AuditService>> = {
   async listAuditRecords(req, ctx) {
-    const { audit } = requireServices(ctx);
+    const { audit, managementAccountId } = requireServices(ctx);
+    // An account reads its own records only; the management account (the operator's) reads all.
+    const caller = requireCaller(ctx);
+    const account = caller.accountId === managementAccountId ? undefined : caller.accountId;
     const limit = listLimit(req.limit);
     const after = decodeMarker("audit", req.marker);
     if (after !== undefined && !/^\d{1,12}$/.test(after)) throw new KmsError("InvalidMarkerException", "marker was not returned by this listing");
@@ -47,6 +50,7 @@ export const auditService: Partial<ServiceImpl<typeof AuditService>> = {
         ...(req.endTime ? { to: timestampDate(req.endTime).toISOString() } : {}),
         ...(req.resource !== "" ? { resource: req.resource } : {}),
         ...(req.principal !== "" ? { principal: req.principal } : {}),
+        ...(account !== undefined ? { account } : {}),
       },
       after === undefined ? 0 : Number(after),
       limit + 1,
@@ -55,7 +59,11 @@ export const auditService: Partial<ServiceImpl<typeof AuditService>> = {
     return { records: page.items.map(toMessage), nextMarker: page.nextMarker, truncated: page.truncated };
   },
   async verifyAuditTrail(_req, ctx) {
-    const result = await requireServices(ctx).audit.verify();
+    const { audit, managementAccountId } = requireServices(ctx);
+    // The chain holds every account's records: only the operator's account checks it whole.
+    const caller = requireCaller(ctx);
+    if (caller.accountId !== managementAccountId) throw new KmsError("AccessDeniedException", `${caller.arn} is not in the management account; the audit trail is checked whole by the operator`);
+    const result = await audit.verify();
     return result.intact
       ? { intact: true, recordsChecked: BigInt(result.records) }
       : { intact: false, recordsChecked: BigInt(result.records), firstBrokenSeq: BigInt(result.brokenSeq), reason: result.reason };
