@@ -23,6 +23,8 @@ export interface KmsConfig {
   readonly grpcFastPath: boolean;
   /** Requests worked on at once; more are refused with ThrottlingException. */
   readonly maxInFlight: number;
+  /** How long an HTTP/2 connection may be idle, and an HTTP/1.1 request take, before it is closed. */
+  readonly connectionIdleMs: number;
   /** Requests per second per account and region, by family (0: unlimited). */
   readonly quotas: { readonly symmetricPerSecond: number; readonly asymmetricPerSecond: number; readonly controlPerSecond: number };
   /** How often the scheduler looks for due deletions and rotations. */
@@ -84,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KmsConfig {
     logLevel: env.KMS_LOG_LEVEL ?? defaults.logLevel,
     grpcFastPath: env.KMS_GRPC_FAST_PATH !== "off",
     maxInFlight: positiveInt(env, "KMS_MAX_IN_FLIGHT", 1024, 1),
+    connectionIdleMs: positiveInt(env, "KMS_CONNECTION_IDLE_SECONDS", 120, 1) * 1000,
     schedulerIntervalMs: positiveInt(env, "KMS_SCHEDULER_INTERVAL_MS", 60_000, 1),
     servicePrincipals: servicePrincipals(env.KMS_SERVICE_PRINCIPALS),
     corsOrigins: corsOrigins(env.KMS_CORS_ORIGINS),

@@ -142,7 +142,7 @@ export async function startKmsServer(config: KmsConfig, options: KmsServerOption
       if (awsEndpoint(req, res)) return;
       connectHandler(req, res);
     };
-    const listener = createHttpListener(handler, tls, fastPath);
+    const listener = createHttpListener(handler, tls, fastPath, config.connectionIdleMs);
     const address = await listener.listen(config.host, config.port);
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
     const url = `${tls ? "https" : "http"}://${host}:${address.port}`;

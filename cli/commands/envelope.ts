@@ -32,7 +32,6 @@ export async function envelope(args: CliArgs): Promise<void> {
   // and created exclusively, readable by its owner only: no one can plant a link there to catch
   // the plaintext, or read it while it is written.
   const partial = output === "-" ? undefined : `${output}.partial-${randomBytes(12).toString("hex")}`;
-  const sink = partial === undefined ? process.stdout : createWriteStream(partial, { flags: "wx", mode: 0o600 });
   const progress = progressReporter(command === "encrypt" ? "encrypting" : "decrypting", total, { force: args.options.progress === true });
   const counted = async function* (stream: AsyncIterable<Uint8Array>) {
     for await (const piece of stream) {
@@ -72,6 +71,8 @@ export async function envelope(args: CliArgs): Promise<void> {
   };
   process.once("SIGINT", cleanup).once("SIGTERM", cleanup);
   try {
+    // Opened only now, when the command line has been checked, so no refused command leaves a file.
+    const sink = partial === undefined ? process.stdout : createWriteStream(partial, { flags: "wx", mode: 0o600 });
     await pipeline(Readable.from(result), sink);
     if (partial !== undefined) await rename(partial, output);
   } catch (e) {

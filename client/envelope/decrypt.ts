@@ -167,7 +167,10 @@ async function checkFooter(reader: ByteSourceReader, verification: ReturnType<ty
   checkSignature(verification, reader.take(length));
 }
 
-/** Buffers exactly the header (bounded by the parser's field limits) and parses it; also its bytes. */
+/**
+ * Buffers exactly the header (bounded by the parser's field limits) and parses it; also its
+ * bytes. It never waits for more than the next field needs, so a bad length is refused at once.
+ */
 async function readHeader(reader: ByteSourceReader): Promise<{ header: EnvelopeHeader; bytes: Uint8Array }> {
   let needed = 1;
   for (;;) {

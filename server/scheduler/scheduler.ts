@@ -13,6 +13,8 @@ import { DAY_MS, replicaKeyrings, rescheduleRotation, rotateKey } from "../servi
 
 /** How many due entries one pass takes from each region (the rest wait for the next pass). */
 const BATCH = 100;
+/** How many expired sessions one store batch deletes. */
+const SESSION_BATCH = 1000;
 
 /** A pass over the due work of every region: what it did. */
 export interface SchedulerPass {
@@ -61,7 +63,13 @@ export class Scheduler {
     const done = { deleted: 0, rotated: 0 };
     if (this.identities) {
       try {
-        const swept = await this.identities.deleteExpiredSessions(this.clock(), BATCH * 10);
+        // Batches until none is full (at most 20 a pass), so sweeping keeps up with a busy server.
+        let swept = 0;
+        for (let batch = 0; batch < 20; batch++) {
+          const deleted = await this.identities.deleteExpiredSessions(this.clock(), SESSION_BATCH);
+          swept += deleted;
+          if (deleted < SESSION_BATCH) break;
+        }
         if (swept > 0) this.logger.info({ sessions: swept }, "expired sessions swept");
       } catch (error) {
         this.logger.error({ err: error }, "sweeping expired sessions failed; they are swept on a later pass");

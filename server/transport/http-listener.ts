@@ -14,8 +14,8 @@ import { createProtocolSniffer } from "./protocol-sniffer.js";
  */
 const HTTP2_SETTINGS: http2.Settings = { maxConcurrentStreams: 100 };
 
-/** How long an HTTP/2 connection may be idle before it is closed. */
-const SESSION_IDLE_MS = 120_000;
+/** How long an HTTP/2 connection may be idle before it is closed (KMS_CONNECTION_IDLE_SECONDS). */
+const DEFAULT_IDLE_MS = 120_000;
 
 /** The request handler connect-node builds; it serves both HTTP/1.1 and HTTP/2 requests. */
 export type NodeHandlerFn = ReturnType<typeof connectNodeAdapter>;
@@ -43,7 +43,7 @@ type InFlight = http2.ServerHttp2Stream | Parameters<NodeHandlerFn>[1];
  * sniffer routes each connection by its first bytes. With TLS, ALPN does the same job.
  * `streams` is offered every HTTP/2 stream first, before `handler` gets it as a request.
  */
-export function createHttpListener(handler: NodeHandlerFn, tls?: TlsOptions, streams?: StreamHandler): HttpListener {
+export function createHttpListener(handler: NodeHandlerFn, tls?: TlsOptions, streams?: StreamHandler, idleMs = DEFAULT_IDLE_MS): HttpListener {
   const inFlight = new Set<InFlight>();
   let drained: (() => void) | undefined;
   const finished = (entry: InFlight) => {
@@ -73,9 +73,22 @@ export function createHttpListener(handler: NodeHandlerFn, tls?: TlsOptions, str
   const trackSession = (session: http2.Http2Session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
-    // A connection idle that long (half-sent requests included) is closed: held sockets and
-    // buffered bodies are not free.
-    session.setTimeout(SESSION_IDLE_MS, () => session.destroy());
+    // A connection idle that long is closed, and so are requests still being sent on it: held
+    // sockets and buffered bodies are not free. A call that is answering (a health Watch waiting
+    // for a change) keeps its connection.
+    const open = new Set<http2.ServerHttp2Stream>();
+    session.on("stream", (stream: http2.ServerHttp2Stream) => {
+      open.add(stream);
+      stream.once("close", () => open.delete(stream));
+    });
+    session.setTimeout(idleMs, () => {
+      let answering = false;
+      for (const stream of open) {
+        if (stream.readableEnded) answering = true;
+        else stream.close(http2.constants.NGHTTP2_CANCEL);
+      }
+      if (!answering) session.destroy();
+    });
   };
 
   let outer: net.Server;
@@ -92,7 +105,7 @@ export function createHttpListener(handler: NodeHandlerFn, tls?: TlsOptions, str
     const h2 = http2.createServer({ settings: HTTP2_SETTINGS }, counted);
     h2.on("session", trackSession);
     if (direct) offerStreamsFirst(h2, direct);
-    http1 = http.createServer({ requestTimeout: SESSION_IDLE_MS }, counted);
+    http1 = http.createServer({ requestTimeout: idleMs }, counted);
     outer = net.createServer(createProtocolSniffer((socket) => h2.emit("connection", socket), (socket) => http1!.emit("connection", socket)));
   }
   outer.on("connection", (socket: Socket) => {

@@ -14,13 +14,16 @@ export function createProtocolSniffer(onHttp2: (socket: Socket) => void, onHttp1
   return (socket) => {
     let seen = Buffer.alloc(0);
     // A connection that says nothing (or only part of a preface) does not hold a socket for ever.
-    socket.setTimeout(firstBytesMs, () => socket.destroy());
+    const onTimeout = () => socket.destroy();
+    socket.setTimeout(firstBytesMs);
+    socket.once("timeout", onTimeout);
     const onData = (chunk: Buffer) => {
       seen = Buffer.concat([seen, chunk]);
       const n = Math.min(seen.length, HTTP2_PREFACE.length);
       const matches = seen.subarray(0, n).equals(HTTP2_PREFACE.subarray(0, n));
       if (matches && n < HTTP2_PREFACE.length) return;
       socket.off("data", onData);
+      socket.off("timeout", onTimeout);
       socket.setTimeout(0);
       socket.pause();
       socket.unshift(seen);
