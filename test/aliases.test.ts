@@ -347,15 +347,20 @@ test("UpdateAlias needs kms:UpdateAlias on the key the alias points at now, and 
 test("UpdateAlias moves an alias between keys of one type and usage, whatever their specs, as in AWS", async (t) => {
   const admin = allClients[0]!.connect(server);
   const make = async (keySpec: KeySpec, keyUsage: KeyUsage) => (await admin.createKey({ keySpec, keyUsage })).keyMetadata!.keyId;
+  const target = async (alias: string) => (await admin.describeKey({ keyId: alias })).keyMetadata!.keyId;
   const name = aliasName("specs");
   await admin.createAlias({ aliasName: name, targetKeyId: await make(KeySpec.RSA_2048, KeyUsage.SIGN_VERIFY) });
-  await admin.updateAlias({ aliasName: name, targetKeyId: await make(KeySpec.ECC_NIST_P256, KeyUsage.SIGN_VERIFY) });
+  const ecc = await make(KeySpec.ECC_NIST_P256, KeyUsage.SIGN_VERIFY);
+  await admin.updateAlias({ aliasName: name, targetKeyId: ecc });
+  t.is(await target(name), ecc, "RSA to ECC, both asymmetric signing keys");
   t.is((await failureOf(admin.updateAlias({ aliasName: name, targetKeyId: await make(KeySpec.RSA_2048, KeyUsage.ENCRYPT_DECRYPT) }))).exception, "ValidationException", "another usage");
   t.is((await failureOf(admin.updateAlias({ aliasName: name, targetKeyId: await make(KeySpec.HMAC_256, KeyUsage.GENERATE_VERIFY_MAC) }))).exception, "ValidationException", "another type");
+  t.is(await target(name), ecc, "a refused move changes nothing");
   const mac = aliasName("mac");
   await admin.createAlias({ aliasName: mac, targetKeyId: await make(KeySpec.HMAC_256, KeyUsage.GENERATE_VERIFY_MAC) });
-  await admin.updateAlias({ aliasName: mac, targetKeyId: await make(KeySpec.HMAC_512, KeyUsage.GENERATE_VERIFY_MAC) });
-  t.pass();
+  const hmac512 = await make(KeySpec.HMAC_512, KeyUsage.GENERATE_VERIFY_MAC);
+  await admin.updateAlias({ aliasName: mac, targetKeyId: hmac512 });
+  t.is(await target(mac), hmac512, "HMAC_256 to HMAC_512");
 });
 
 test("ListAliases lists only the caller's account: another account's key ARN is NotFoundException; pages hold 1-100, 50 by default, as in AWS", async (t) => {
