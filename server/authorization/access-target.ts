@@ -11,6 +11,7 @@ import { checkAliasName, checkAliasNameNotReserved } from "../domain/alias-name.
 import { KmsError, validationError } from "../errors/kms-error.js";
 import type { Caller } from "../identity/caller.js";
 import type { IdentityStore } from "../identity/identity-store.js";
+import { isIamName } from "../services/identity/identity-names.js";
 import { loadKey, resolveKey, resolveKeyByIdOrArn, type ResolvedKey } from "../services/resolve-key.js";
 import { loadBlobKey } from "../services/symmetric-keys.js";
 
@@ -91,8 +92,6 @@ export async function resolveAccessTarget(
  * so "user/BOSS" must be judged as "user/boss", or a policy about one spelling would be passed by
  * another.
  */
-const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
-
 async function expandResource(template: string, desc: DescMessage, message: Record<string, unknown>, caller: Caller, partition: string, identities: IdentityStore | undefined): Promise<string> {
   const values = new Map<string, string>();
   for (const [, name] of template.matchAll(/\{(\w+)\}/g)) {
@@ -100,7 +99,7 @@ async function expandResource(template: string, desc: DescMessage, message: Reco
     const value = fieldValue(desc, message, name!);
     if (typeof value !== "string" || value === "") throw validationError(`${name} is required`);
     // Only a name that could exist is looked up (the handler refuses the others): no read, or cache entry, for arbitrary input.
-    const lookup = IAM_NAME.test(value) ? value : undefined;
+    const lookup = isIamName(value, 64) ? value : undefined;
     const stored = lookup === undefined ? undefined : name === "user_name" ? (await identities?.getUser(caller.accountId, lookup))?.userName : name === "role_name" ? (await identities?.getRole(caller.accountId, lookup))?.roleName : undefined;
     values.set(name!, stored ?? value);
   }

@@ -1,9 +1,7 @@
 import { KmsError } from "../errors/kms-error.js";
 import type { IdentityStore } from "../identity/identity-store.js";
-import { principalArn } from "../identity/principal-arn.js";
+import { parseUserOrRoleArn, principalArn } from "../identity/principal-arn.js";
 import { INVALID_PRINCIPALS, type CompiledPolicy, type PrincipalIds } from "../policy/index.js";
-
-const USER_OR_ROLE_ARN = /^arn:([^:]+):iam::(\d{12}):(user|role)\/(?:.+\/)?([^/]+)$/;
 
 /**
  * The unique ids of the users and roles a key or trust policy names, recorded when it is saved, as
@@ -17,13 +15,13 @@ export async function principalIdsOf(policy: CompiledPolicy, identities: Identit
   for (const statement of policy.statements) {
     for (const entry of statement.principal?.entries ?? []) {
       if (entry.kind !== "arn" || entry.arnType === "assumed-role" || Object.hasOwn(ids, entry.arn)) continue;
-      const [, partition = "", accountId = "", type, name = ""] = USER_OR_ROLE_ARN.exec(entry.arn) ?? [];
+      const ref = parseUserOrRoleArn(entry.arn);
       // Names are found whatever their case, so the ARN is checked against the stored name: a
       // Deny naming "user/BOB" would otherwise be saved and never apply to bob.
-      const user = type === "user" ? await identities.getUser(accountId, name) : undefined;
-      const role = type === "role" ? await identities.getRole(accountId, name) : undefined;
-      const canonical = user ? principalArn.user(serverPartition, accountId, user.userName) : role ? principalArn.role(serverPartition, accountId, role.roleName) : undefined;
-      if (canonical !== entry.arn || partition !== serverPartition) throw new KmsError("MalformedPolicyDocumentException", INVALID_PRINCIPALS);
+      const user = ref?.kind === "user" ? await identities.getUser(ref.accountId, ref.name) : undefined;
+      const role = ref?.kind === "role" ? await identities.getRole(ref.accountId, ref.name) : undefined;
+      const canonical = user ? principalArn.user(serverPartition, user.accountId, user.userName) : role ? principalArn.role(serverPartition, role.accountId, role.roleName) : undefined;
+      if (canonical !== entry.arn) throw new KmsError("MalformedPolicyDocumentException", INVALID_PRINCIPALS);
       ids[entry.arn] = user?.userId ?? role!.roleId;
     }
   }

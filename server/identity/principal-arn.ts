@@ -20,10 +20,16 @@ export function accountOfRoot(arn: string): string | undefined {
   return ROOT_ARN.exec(arn)?.[1];
 }
 
-const ROLE_ARN = /^arn:([^:]+):iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
+const USER_OR_ROLE_ARN = /^arn:([^:]+):iam::(\d{12}):(user|role)\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
+
+/** The kind, account and name (its last path part) of a user or role ARN, or undefined when it is neither. */
+export function parseUserOrRoleArn(arn: string): { partition: string; accountId: string; kind: "user" | "role"; name: string } | undefined {
+  const m = USER_OR_ROLE_ARN.exec(arn);
+  return m ? { partition: m[1]!, accountId: m[2]!, kind: m[3] as "user" | "role", name: m[4]! } : undefined;
+}
 
 /** The account and name of a role ARN, or undefined when it is not one. */
 export function parseRoleArn(arn: string): { partition: string; accountId: string; roleName: string } | undefined {
-  const m = ROLE_ARN.exec(arn);
-  return m ? { partition: m[1]!, accountId: m[2]!, roleName: m[3]! } : undefined;
+  const ref = parseUserOrRoleArn(arn);
+  return ref?.kind === "role" ? { partition: ref.partition, accountId: ref.accountId, roleName: ref.name } : undefined;
 }

@@ -12,7 +12,8 @@ import { createProtocolSniffer } from "./protocol-sniffer.js";
  * buffer a body of up to 4 MiB before any check runs, so one connection could otherwise hold
  * gigabytes. Clients queue beyond it.
  */
-const HTTP2_SETTINGS: http2.Settings = { maxConcurrentStreams: 100 };
+const MAX_STREAMS = 100;
+const HTTP2_SETTINGS: http2.Settings = { maxConcurrentStreams: MAX_STREAMS };
 
 /** How long an HTTP/2 connection may be idle before it is closed (KMS_CONNECTION_IDLE_SECONDS). */
 const DEFAULT_IDLE_MS = 120_000;
@@ -76,15 +77,18 @@ export function createHttpListener(handler: NodeHandlerFn, tls?: TlsOptions, str
     // A connection idle that long is closed, and so are requests still being sent on it: held
     // sockets and buffered bodies are not free. A call that is answering (a health Watch waiting
     // for a change) keeps its connection.
+    // Closed streams are dropped when the set grows past the most a connection can have open,
+    // rather than by a listener on every stream of the hot path.
     const open = new Set<http2.ServerHttp2Stream>();
     session.on("stream", (stream: http2.ServerHttp2Stream) => {
+      if (open.size > MAX_STREAMS) for (const s of open) if (s.closed) open.delete(s);
       open.add(stream);
-      stream.once("close", () => open.delete(stream));
     });
     session.setTimeout(idleMs, () => {
       let answering = false;
       for (const stream of open) {
-        if (stream.readableEnded) answering = true;
+        if (stream.closed) open.delete(stream);
+        else if (stream.readableEnded) answering = true;
         else stream.close(http2.constants.NGHTTP2_CANCEL);
       }
       if (!answering) session.destroy();

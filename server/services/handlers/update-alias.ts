@@ -28,7 +28,8 @@ export const updateAlias: KmsHandlers["updateAlias"] = async (req, ctx) => {
     const { key, arn } = await loadKey(scope, { accountId, keyId });
     requireState(key, arn, ["Enabled", "Disabled", "PendingImport"]);
     requireAuthorizedTarget(scope, alias);
-    const current = await region.keyring.getKey(alias.targetKeyId);
+    // The key authorization read for the alias's target, which it still is; its type and usage never change.
+    const current = scope.resolved?.get("alias_name")?.key ?? (await region.keyring.getKey(alias.targetKeyId));
     if (current && (keyType(current.keySpec) !== keyType(key.keySpec) || current.keyUsage !== key.keyUsage)) {
       throw validationError(`the alias points at a ${keyType(current.keySpec)} ${current.keyUsage} key; the new target must be of the same type and usage`);
     }

@@ -11,9 +11,14 @@ export function identityLock(kind: "user" | "role", accountId: string, name: str
   return `${kind}:${accountId}/${name.toLowerCase()}`;
 }
 
+/** Whether a value could be an IAM name (user, role, policy, session): AWS's character set and length. */
+export function isIamName(value: string, max: number, min = 1): boolean {
+  return value.length >= min && value.length <= max && NAME.test(value);
+}
+
 /** Checks an IAM name (user, role, policy, session): AWS's character set and length. */
 export function checkIamName(field: string, value: string, max: number, min = 1): void {
-  if (value.length < min || value.length > max || !NAME.test(value)) {
+  if (!isIamName(value, max, min)) {
     throw validationError(`${field} must be ${min}-${max} characters of letters, digits and +=,.@_-`);
   }
 }
